@@ -1,0 +1,7 @@
+"""Allows ``python -m coopgraph`` where the console script is not on PATH."""
+
+import sys
+
+from coopgraph.cli import main
+
+sys.exit(main())

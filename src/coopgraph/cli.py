@@ -1,0 +1,232 @@
+"""Command-line shell over :mod:`coopgraph`; every command is a thin call into the API.
+
+Subcommands register themselves: each module listed in :data:`COMMAND_MODULES` that can be
+imported and has ``register(subparsers)`` adds its own subparser, so features such as named
+queries, export or the server plug in without editing this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from coopgraph import __version__
+from coopgraph.errors import CoopgraphError, InvalidData
+
+if TYPE_CHECKING:
+    from coopgraph.dataset import CoopGraph
+
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+# Optional modules that may contribute subcommands; missing ones are simply skipped.
+COMMAND_MODULES = (
+    "coopgraph.queries",
+    "coopgraph.export",
+    "coopgraph.cli_serve",  # serve, push
+    "coopgraph.synth",
+    "coopgraph.cli_scale",
+)
+
+EXIT_CODES = """exit codes:
+  0  success
+  1  invalid data (SHACL violations)
+  2  usage or input error (bad option, unknown name, unparsable file)"""
+
+
+def add_command(
+    subparsers: argparse._SubParsersAction,
+    name: str,
+    summary: str,
+    example: str,
+    handler: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    """Create a subcommand whose --help ends with an example; for use by ``register`` functions."""
+    parser = subparsers.add_parser(
+        name,
+        help=summary,
+        description=summary,
+        epilog=f"example:\n  {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def diag(message: str) -> None:
+    """Diagnostics (progress, timings) go to stderr so stdout stays machine-readable."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _open_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--build", metavar="DIR", help="read a finished build instead of the data files")
+    parser.add_argument("--data", metavar="FILE", nargs="+", help="data files (default: the data/ folder)")
+    parser.add_argument("--no-curation", action="store_true", help="leave out curator assertions")
+
+
+def open_from_args(args: argparse.Namespace) -> CoopGraph:
+    """Open the graph the way the common options ask; shared by every read-only command."""
+    import coopgraph
+
+    if getattr(args, "store", None):  # a store built by `coopgraph build --store` (coopgraph.fastbuild)
+        from coopgraph.fastbuild import open_store
+
+        return open_store(args.store)
+    return coopgraph.open(
+        build_dir=args.build, data_paths=args.data, curation=not args.no_curation, progress=None
+    )
+
+
+# -- core commands --------------------------------------------------------------------------
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from coopgraph.build import build
+
+    start = time.perf_counter()
+    try:
+        result = build(args.data, out_dir=args.out, curation=not args.no_curation, progress=diag)
+    except InvalidData as e:
+        if e.report is not None:
+            sys.stderr.write(e.report.to_text())  # type: ignore[attr-defined]
+        raise
+    sys.stdout.write(result.summary())
+    diag(f"built in {time.perf_counter() - start:.2f}s")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from coopgraph.load import load_dataset
+    from coopgraph.validate import validate
+
+    origins: dict = {}
+    data = load_dataset(args.paths or None, origins=origins)
+    report = validate(data, origins=origins)
+    render = {"text": report.to_text, "json": report.to_json, "turtle": report.to_turtle}[args.format]
+    sys.stdout.write(render())
+    return 0 if report.conforms else 1
+
+
+def _cmd_describe(args: argparse.Namespace) -> int:
+    graph = open_from_args(args)
+    description = graph.describe(args.name, lang=args.lang)
+    sys.stdout.write(description.to_json() if args.format == "json" else description.to_text())
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    stats = open_from_args(args).stats()
+    if args.format == "json":
+        sys.stdout.write(json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for k, v in value.items():
+                print(f"  {k}: {v}")
+        elif isinstance(value, list):
+            print(f"{key}: {len(value)}")
+            for item in value:
+                print(f"  {item}")
+        else:
+            print(f"{key}: {value}")
+    return 0
+
+
+def register_core(subparsers: argparse._SubParsersAction) -> None:
+    """The commands every install has."""
+    p = add_command(subparsers, "build", "Validate, reason and write all output files.",
+                    "coopgraph build --out build", _cmd_build)
+    p.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build)")
+    p.add_argument("--data", metavar="FILE", nargs="+", help="data files (default: the data/ folder)")
+    p.add_argument("--no-curation", action="store_true", help="leave out curator assertions")
+
+    p = add_command(subparsers, "validate", "Check data files against the SHACL shapes.",
+                    "coopgraph validate data/*.trig --format json", _cmd_validate)
+    p.add_argument("paths", nargs="*", metavar="PATH", help="data files (default: the data/ folder)")
+    p.add_argument("--format", choices=("text", "json", "turtle"), default="text")
+
+    p = add_command(subparsers, "describe", "Show everything known about an entity, with sources.",
+                    'coopgraph describe "Tong cuc Tieu chuan Do luong Chat luong" --lang en', _cmd_describe)
+    p.add_argument("name", help="IRI, CURIE, kind/slug, or a name/abbreviation (diacritics optional)")
+    p.add_argument("--lang", choices=("vi", "en", "zh"), help="language for labels")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    _open_options(p)
+
+    p = add_command(subparsers, "stats", "Print headline numbers about the graph.",
+                    "coopgraph stats --build build --format json", _cmd_stats)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    _open_options(p)
+
+
+def registrars() -> list[Register]:
+    """Core registration plus any optional module that offers ``register(subparsers)``."""
+    found: list[Register] = [register_core]
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name == name:
+                continue  # that feature is not installed: not an error
+            _plugin_failed(name, e)
+            continue
+        except Exception as e:  # a broken optional module must not take the core commands down
+            _plugin_failed(name, e)
+            continue
+        register = getattr(module, "register", None)
+        if callable(register):
+            found.append(_guarded(name, register))
+    return found
+
+
+def _plugin_failed(name: str, error: BaseException) -> None:
+    diag(f"coopgraph: warning: commands from {name} unavailable: {type(error).__name__}: {error}")
+
+
+def _guarded(name: str, register: Register) -> Register:
+    def run(subparsers: argparse._SubParsersAction) -> None:
+        try:
+            register(subparsers)
+        except Exception as e:
+            _plugin_failed(name, e)
+
+    return run
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The full parser; separate from :func:`main` so tests and docs can inspect it."""
+    parser = argparse.ArgumentParser(
+        prog="coopgraph",
+        description="Build, check and explore the coopgraph knowledge graph of standards cooperation.",
+        epilog=f"{EXIT_CODES}\n\nexample:\n  coopgraph build && coopgraph describe STAMEQ",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"coopgraph {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for register in registrars():
+        register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code instead of exiting, so it can be called from tests."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except CoopgraphError as e:
+        print(f"coopgraph: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("coopgraph: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

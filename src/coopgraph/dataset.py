@@ -1,0 +1,452 @@
+"""The one API object: a loaded, validated and reasoned coopgraph.
+
+The CLI, the server and the tests all go through :class:`CoopGraph`, so loading, name
+resolution, labels and provenance lookup live here once. Named queries (``queries.py``) plug
+in through :meth:`CoopGraph.query` without this module knowing about them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.query import Result
+from rdflib.term import Node
+
+from coopgraph.build import Progress, compute, entities_per_class, union
+from coopgraph.errors import InputError, QueryError, UsageError
+from coopgraph.load import curator_graphs, drop_curation, parse_file
+from coopgraph.namespaces import (
+    CG,
+    DCTERMS,
+    FOAF,
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+    RDF,
+    RDFS,
+    SKOS,
+    bind_prefixes,
+    curie,
+)
+from coopgraph.reason import reason
+
+# Properties whose values name an entity, strongest first (also the order labels are chosen in).
+LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label, FOAF.name)
+NAME_PROPERTIES = (*LABEL_PROPERTIES, SKOS.altLabel, CG.abbreviation, CG.nameText)
+_SPECIAL_GRAPHS = {INFERRED_GRAPH, ONTOLOGY_GRAPH}
+
+
+def normalize(text: str) -> str:
+    """Fold case, diacritics (incl. đ) and spacing, so "Tong cuc tieu chuan" finds "Tổng cục Tiêu chuẩn"."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.casefold().split())
+
+
+@dataclass
+class Evidence:
+    """Where an asserted statement comes from: a source passage, or a curator's justification."""
+
+    graph: str
+    kind: str  # evidence | curation | source | unsourced | graph
+    source: str | None = None
+    title: str | None = None
+    publisher: str | None = None
+    date: str | None = None
+    url: str | None = None
+    line: int | None = None
+    sentence: int | None = None
+    locator: str | None = None
+    quote: str | None = None
+    justification: str | None = None
+
+    def to_text(self) -> str:
+        if self.kind == "curation":
+            return f"curator assertion <{self.graph}>: {self.justification or '(no justification)'}"
+        if self.kind == "unsourced":
+            return "no named graph (unsourced)"
+        parts = [self.title or self.source or self.graph]
+        parts += [p for p in (self.publisher, self.date, self.url) if p]
+        where = f"line {self.line}" if self.line else (self.locator or "")
+        if self.sentence and self.line:
+            where += f", sentence {self.sentence}"
+        text = ", ".join(parts) + (f" ({where})" if where else "")
+        return text + (f'\n        "{self.quote}"' if self.quote else "")
+
+
+@dataclass
+class Statement:
+    """One triple seen from the described entity: outgoing (entity is subject) or incoming."""
+
+    direction: str  # out | in
+    predicate: str
+    predicate_label: str
+    node: str
+    node_label: str
+    is_literal: bool
+    language: str | None
+    status: str  # asserted | inferred | ontology
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class Description:
+    """Everything the graph says about one entity, with the evidence for each asserted statement."""
+
+    entity: str
+    label: str
+    types: list[str]
+    statements: list[Statement]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    def to_text(self) -> str:
+        out = [f"{self.label} <{self.entity}>"]
+        if self.types:
+            out.append("  types: " + ", ".join(self.types))
+        for st in self.statements:
+            mark = "" if st.status == "asserted" else f" [{st.status}]"
+            if st.is_literal:
+                other = f'"{st.node_label}"' + (f"@{st.language}" if st.language else "")
+            else:
+                other = f"{st.node_label} <{st.node}>"
+            arrow = f"{st.predicate_label} ->" if st.direction == "out" else f"<- {st.predicate_label}"
+            out.append(f"  {arrow} {other}{mark}")
+            out += [f"      from: {ev.to_text()}" for ev in st.evidence]
+        return "\n".join(out) + "\n"
+
+
+class CoopGraph:
+    """A coopgraph dataset: asserted named graphs, the inferred graph, and the ontology."""
+
+    def __init__(self, dataset: Dataset, inferred: Graph, ontology: Graph, findings: Iterable[str] = ()) -> None:
+        """Prefer :func:`open`; this takes already-loaded parts (asserted graphs in ``dataset``)."""
+        self._dataset = Dataset(default_union=True)
+        bind_prefixes(self._dataset)
+        for s, p, o, g in dataset.quads((None, None, None, None)):
+            if g not in _SPECIAL_GRAPHS:
+                self._dataset.graph(g or DATASET_DEFAULT_GRAPH_ID).add((s, p, o))
+        self._asserted = union(self._dataset)
+        self._inferred = inferred
+        self._ontology = ontology
+        self.findings = list(findings)
+        self._evidence_cache: dict[Node, Evidence] = {}
+        for name, graph in ((INFERRED_GRAPH, inferred), (ONTOLOGY_GRAPH, ontology)):
+            target = self._dataset.graph(name)
+            for t in graph:
+                target.add(t)
+
+    # -- views ------------------------------------------------------------------------------
+
+    @property
+    def dataset(self) -> Dataset:
+        """Asserted evidence graphs + ``graph/inferred`` + ``graph/ontology`` (vocabulary labels
+        are needed by most queries), with default-union semantics for SPARQL."""
+        return self._dataset
+
+    @cached_property
+    def graph(self) -> Graph:
+        """Asserted and inferred data as one graph (no ontology)."""
+        g = Graph()
+        bind_prefixes(g)
+        g += self._asserted
+        g += self._inferred
+        return g
+
+    @property
+    def asserted(self) -> Graph:
+        """Asserted data only, all evidence graphs merged."""
+        return self._asserted
+
+    @property
+    def inferred(self) -> Graph:
+        """Only what reasoning added."""
+        return self._inferred
+
+    @property
+    def ontology(self) -> Graph:
+        """Ontology and SKOS vocabularies."""
+        return self._ontology
+
+    # -- querying ---------------------------------------------------------------------------
+
+    def sparql(self, text: str, init_bindings: Mapping[str, Node] | None = None) -> Result:
+        """Run SPARQL over :attr:`dataset`; project prefixes are predeclared."""
+        try:
+            return self._dataset.query(text, initNs=PREFIXES, initBindings=dict(init_bindings or {}))
+        except Exception as e:  # pyparsing / rdflib evaluation errors
+            raise QueryError(f"SPARQL: {' '.join(str(e).split())}") from None
+
+    def query(self, name: str, **params: Any) -> Any:
+        """Run a named query from ``queries/`` (implemented by :mod:`coopgraph.queries`)."""
+        try:
+            from coopgraph import queries  # type: ignore[attr-defined]
+        except ImportError:
+            raise UsageError("named queries are not available (coopgraph.queries is missing)") from None
+        return queries.run(self, name, **params)
+
+    # -- names and labels -------------------------------------------------------------------
+
+    @cached_property
+    def _names(self) -> dict[str, set[URIRef]]:
+        """normalized name -> entities; data names first, ontology names only if data lacks them."""
+        index: dict[str, set[URIRef]] = {}
+        for graph, fallback in ((self.graph, False), (self._ontology, True)):
+            found: dict[str, set[URIRef]] = {}
+            for prop in NAME_PROPERTIES:
+                for s, o in graph.subject_objects(prop):
+                    if not isinstance(o, Literal):
+                        continue
+                    if prop == CG.nameText:  # a Name node; the entity is whoever hasName it
+                        owners = [e for e in graph.subjects(CG.hasName, s) if isinstance(e, URIRef)]
+                        targets = owners or [s]
+                    else:
+                        targets = [s]
+                    for t in targets:
+                        if isinstance(t, URIRef):
+                            found.setdefault(normalize(str(o)), set()).add(t)
+            for key, ents in found.items():
+                if not fallback or key not in index:
+                    index.setdefault(key, set()).update(ents)
+        return index
+
+    @cached_property
+    def _display(self) -> dict[str, str]:
+        """normalized name -> one original spelling, for suggestions."""
+        shown: dict[str, str] = {}
+        for graph in (self.graph, self._ontology):
+            for prop in NAME_PROPERTIES:
+                for o in graph.objects(None, prop):
+                    if isinstance(o, Literal):
+                        shown.setdefault(normalize(str(o)), str(o))
+        return shown
+
+    def _known(self, iri: URIRef) -> bool:
+        return any(True for _ in self.graph.triples((iri, None, None))) or any(
+            True for _ in self._ontology.triples((iri, None, None))
+        ) or any(True for _ in self.graph.triples((None, None, iri)))
+
+    def resolve(self, name: str | URIRef) -> URIRef:
+        """Find the entity meant by an IRI, a CURIE, ``kind/slug``, or any of its names.
+
+        Names come from sources in Vietnamese, English or Chinese, and people type them without
+        diacritics; matching is case- and diacritics-insensitive. Ambiguity is an error, not a
+        guess: describing the wrong agency silently would be worse than asking.
+        """
+        text = str(name).strip()
+        candidates: list[URIRef] = []
+        prefix, _, local = text.partition(":")
+        if prefix in PREFIXES and not local.startswith("//"):
+            candidates.append(URIRef(PREFIXES[prefix] + local))
+        if re.fullmatch(r"[a-z][a-z-]*/[a-z0-9][a-z0-9/-]*", text):
+            candidates.append(URIRef("https://w3id.org/coopgraph/id/" + text))
+        if "://" in text or text.startswith("urn:"):
+            candidates.append(URIRef(text))
+        for iri in candidates:
+            if self._known(iri):
+                return iri
+        key = normalize(text)
+        matches = self._names.get(key) or self._slug_index.get(key.replace(" ", "-"))
+        if matches and len(matches) == 1:
+            return next(iter(matches))
+        if matches:
+            listed = "; ".join(f"{self.label(m)} <{m}>" for m in sorted(matches))
+            raise UsageError(f"{text!r} is ambiguous: {listed}")
+        close = difflib.get_close_matches(key, list(self._display), n=5, cutoff=0.5)
+        hint = "; did you mean: " + ", ".join(repr(self._display[c]) for c in close) if close else ""
+        raise UsageError(f"no entity named {text!r}{hint}")
+
+    @cached_property
+    def _slug_index(self) -> dict[str, set[URIRef]]:
+        """Last IRI segment -> entities, so ``stameq`` finds ``id/agency/stameq``."""
+        index: dict[str, set[URIRef]] = {}
+        for s in set(self._asserted.subjects()):
+            if isinstance(s, URIRef) and str(s).startswith("https://w3id.org/coopgraph/id/"):
+                index.setdefault(str(s).rstrip("/").rsplit("/", 1)[-1], set()).add(s)
+        return index
+
+    def label(self, node: Node, lang: str | None = None) -> str:
+        """The best human name for ``node``: requested language, then untagged, en, vi, any."""
+        if isinstance(node, Literal):
+            return str(node)
+        prefs = [lang, "", "en", "vi"] if lang else ["", "en", "vi"]
+        for graph in (self.graph, self._ontology):
+            for prop in LABEL_PROPERTIES:
+                values = [o for o in graph.objects(node, prop) if isinstance(o, Literal)]
+                if values:
+                    def rank(v: Literal) -> tuple[int, str]:
+                        tag = (v.language or "").lower()
+                        return (prefs.index(tag) if tag in prefs else len(prefs), str(v))
+                    return str(min(values, key=rank))
+        for prop in (CG.abbreviation, CG.nameText):
+            value = self.graph.value(node, prop)
+            if value is not None:
+                return str(value)
+        text = str(node)
+        return curie(text) or text.rstrip("/").rsplit("/", 1)[-1]
+
+    # -- describe ---------------------------------------------------------------------------
+
+    def _evidence(self, graph_name: Node) -> Evidence:
+        cache = self._evidence_cache
+        if graph_name in cache:
+            return cache[graph_name]
+        g, a = str(graph_name), self._asserted
+        if graph_name == DATASET_DEFAULT_GRAPH_ID:
+            ev = Evidence(graph=g, kind="unsourced")
+        elif graph_name in self._curator_graphs:
+            ev = Evidence(graph=g, kind="curation", justification=_str(a.value(graph_name, CG.justification)))
+        else:
+            doc = a.value(graph_name, CG.source)
+            kind = "evidence" if doc is not None else "graph"
+            if doc is None and (graph_name, RDF.type, CG.SourceDocument) in a:
+                doc, kind = graph_name, "source"
+            ev = Evidence(graph=g, kind=kind)
+            if doc is not None:
+                ev.source = str(doc)
+                ev.title = _str(a.value(doc, DCTERMS.title))
+                ev.publisher = _str(a.value(doc, DCTERMS.publisher))
+                ev.date = _str(a.value(doc, DCTERMS.issued))
+                ev.url = _str(a.value(doc, CG.url))
+            if kind == "evidence":
+                line, sentence = a.value(graph_name, CG.line), a.value(graph_name, CG.sentence)
+                ev.line = int(line) if line is not None else None
+                ev.sentence = int(sentence) if sentence is not None else None
+                ev.locator = _str(a.value(graph_name, CG.locator))
+                ev.quote = _str(a.value(graph_name, CG.quote))
+        cache[graph_name] = ev
+        return ev
+
+    @cached_property
+    def _curator_graphs(self) -> set[URIRef]:
+        return curator_graphs(self._dataset)
+
+    def _statement(self, direction: str, p: Node, other: Node, triple: tuple, lang: str | None) -> Statement:
+        # store.contexts, not Dataset.graphs: the latter always adds the default graph.
+        names = {c.identifier for c in self._dataset.store.contexts(triple)}
+        graphs = sorted(names - _SPECIAL_GRAPHS, key=str)
+        if graphs:
+            status = "asserted"
+        elif triple in self._inferred:
+            status = "inferred"
+        else:
+            status = "ontology"
+        is_lit = isinstance(other, Literal)
+        return Statement(
+            direction=direction,
+            predicate=str(p),
+            predicate_label=self.label(p, lang),
+            node=str(other),
+            node_label=self.label(other, lang),
+            is_literal=is_lit,
+            language=other.language if is_lit else None,
+            status=status,
+            evidence=[self._evidence(g) for g in graphs],
+        )
+
+    def describe(self, name: str | URIRef, lang: str | None = None) -> Description:
+        """Every statement about an entity, both directions, asserted ones with their evidence.
+
+        ``lang`` picks label languages and hides literals tagged with other languages.
+        """
+        entity = self.resolve(name)
+        seen: set[tuple] = set()
+        statements = []
+        for graph in (self.graph, self._ontology):
+            for _, p, o in graph.triples((entity, None, None)):
+                if (entity, p, o) in seen or (lang and isinstance(o, Literal) and o.language not in (None, lang)):
+                    continue
+                seen.add((entity, p, o))
+                statements.append(self._statement("out", p, o, (entity, p, o), lang))
+            for s, p, _ in graph.triples((None, None, entity)):
+                if (s, p, entity) not in seen:
+                    seen.add((s, p, entity))
+                    statements.append(self._statement("in", p, s, (s, p, entity), lang))
+        statements.sort(key=lambda st: (st.direction != "out", st.predicate != str(RDF.type),
+                                        st.predicate_label, st.node_label, st.node))
+        types = sorted({self.label(t, lang) for t in self.graph.objects(entity, RDF.type)})
+        return Description(entity=str(entity), label=self.label(entity, lang), types=types, statements=statements)
+
+    # -- numbers ----------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        """Headline numbers for the CLI and the server's status page."""
+        names = [g.identifier for g in self._dataset.graphs() if g.identifier not in _SPECIAL_GRAPHS]
+        a = self._asserted
+        return {
+            "triples_asserted": len(a),
+            "triples_inferred": len(self._inferred),
+            "triples_ontology": len(self._ontology),
+            "named_graphs": sum(1 for n in names if n != DATASET_DEFAULT_GRAPH_ID and len(self._dataset.graph(n))),
+            "sources": len(set(a.subjects(RDF.type, CG.SourceDocument))),
+            "evidence": len(set(a.subjects(RDF.type, CG.Evidence))),
+            "curator_assertions": len(self._curator_graphs),
+            "entities": len({s for s in a.subjects(RDF.type, None) if isinstance(s, URIRef)}),
+            "entities_per_class": entities_per_class(a),
+            "findings": list(self.findings),
+        }
+
+
+def _str(node: Node | None) -> str | None:
+    return None if node is None else str(node)
+
+
+def _from_build(build_dir: Path, curation: bool, reasoning: bool) -> CoopGraph:
+    """Load a finished build without re-reasoning, unless curation must be removed from it."""
+    dataset = Dataset(default_union=True)
+    parse_file(build_dir / "coopgraph.trig", dataset)
+    ontology = Graph()
+    ontology_file = build_dir / "ontology.ttl"
+    if ontology_file.is_file():
+        parse_file(ontology_file, ontology)
+    else:
+        from coopgraph.load import load_ontology
+
+        ontology = load_ontology()
+    inferred = Graph()
+    inferred += dataset.graph(INFERRED_GRAPH)
+    dataset.remove_graph(dataset.graph(INFERRED_GRAPH))
+    if not curation and curator_graphs(dataset):
+        drop_curation(dataset)
+        inferred = reason(union(dataset), ontology).inferred if reasoning else Graph()
+    if not reasoning:
+        inferred = Graph()
+    return CoopGraph(dataset, inferred, ontology)
+
+
+def open(  # shadows the builtin on purpose: the entry point reads as coopgraph.open(...)
+    build_dir: str | Path | None = None,
+    data_paths: Iterable[str | Path] | None = None,
+    curation: bool = True,
+    reasoning: bool = True,
+    progress: Progress | None = None,
+) -> CoopGraph:
+    """Open coopgraph from a finished build (fast) or by loading and reasoning over data files.
+
+    A build directory is used only when no data files are given and it holds ``coopgraph.trig``;
+    otherwise the data (default: the package's ``data/``) is validated and reasoned in memory.
+    """
+    if build_dir is not None and data_paths is None:
+        path = Path(build_dir)
+        if (path / "coopgraph.trig").is_file():
+            return _from_build(path, curation, reasoning)
+        if path.exists() and not path.is_dir():
+            raise InputError(path, 0, 0, "not a build directory")
+    result = compute(data_paths, curation=curation, progress=progress, reasoning=reasoning)
+    assert result.dataset is not None and result.inferred is not None and result.ontology is not None
+    return CoopGraph(result.dataset, result.inferred, result.ontology, result.findings)

@@ -1,0 +1,80 @@
+"""One prefix map and IRI minting rule for the whole project, so every output agrees on both."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, TIME, VOID, XSD
+
+CG = Namespace("https://w3id.org/coopgraph/def#")
+ONTOLOGY = URIRef("https://w3id.org/coopgraph/def")
+ID = Namespace("https://w3id.org/coopgraph/id/")
+GRAPH = Namespace("https://w3id.org/coopgraph/graph/")
+INFERRED_GRAPH = GRAPH["inferred"]
+ONTOLOGY_GRAPH = GRAPH["ontology"]
+
+__all__ = [
+    "CG", "DCAT", "DCTERMS", "FOAF", "GRAPH", "ID", "INFERRED_GRAPH", "ONTOLOGY", "ONTOLOGY_GRAPH",
+    "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS", "SH", "SKOS", "TIME", "VOID", "XSD",
+    "bind_prefixes", "curie", "mint", "slugify",
+]
+
+# Order matters only for output: writers emit prefixes in this order.
+PREFIXES: dict[str, str] = {
+    "cg": str(CG),
+    "dcat": str(DCAT),
+    "dcterms": str(DCTERMS),
+    "foaf": str(FOAF),
+    "org": str(ORG),
+    "owl": str(OWL),
+    "prov": str(PROV),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "sh": str(SH),
+    "skos": str(SKOS),
+    "time": str(TIME),
+    "void": str(VOID),
+    "xsd": str(XSD),
+}
+
+_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def slugify(text: str) -> str:
+    """Turn a name into the slug used in entity IRIs.
+
+    Vietnamese names must give stable ASCII IRIs: "Tổng cục Tiêu chuẩn Đo lường" and the
+    same words typed without diacritics must mint the same IRI, hence NFKD + đ→d.
+    """
+    text = text.replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def mint(kind: str, text: str) -> URIRef:
+    """Mint ``https://w3id.org/coopgraph/id/{kind}/{slug}``; the one way entity IRIs are made."""
+    slug = slugify(text)
+    if not slug:
+        raise ValueError(f"cannot mint an IRI from {text!r}: nothing left after slugifying")
+    return ID[f"{slugify(kind)}/{slug}"]
+
+
+def curie(iri: str) -> str | None:
+    """Shorten ``iri`` with the prefix map, or None when no prefix gives a safe local name."""
+    best: tuple[str, str] | None = None
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and (best is None or len(ns) > len(PREFIXES[best[0]])):
+            local = iri[len(ns):]
+            if _LOCAL.fullmatch(local):
+                best = (prefix, local)
+    return f"{best[0]}:{best[1]}" if best else None
+
+
+def bind_prefixes(graph: Graph) -> None:
+    """Bind the project prefixes so rdflib-produced text (SPARQL results, errors) uses them."""
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True, replace=True)

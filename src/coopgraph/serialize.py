@@ -1,0 +1,224 @@
+"""Deterministic writers for Turtle, TriG, N-Triples and JSON-LD.
+
+rdflib's serializers order output by hash and by store iteration, so the same graph can give
+different bytes under a different PYTHONHASHSEED. Published builds must be byte-identical for
+the same input (diffable, cacheable, reproducible), so these writers sort everything and name
+blank nodes from their content rather than from their random ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from coopgraph.namespaces import PREFIXES, RDF, XSD, curie
+
+Triple = tuple[Node, Node, Node]
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _escape(text: str) -> str:
+    return "".join(_ESCAPES.get(c, c) for c in text)
+
+
+def _iri(value: str) -> str:
+    return "<" + "".join(f"\\u{ord(c):04X}" if c in '<>"{}|^`\\ ' or ord(c) < 0x20 else c for c in value) + ">"
+
+
+class BNodeLabels:
+    """Stable labels for blank nodes: a hash of what they say, not their random id.
+
+    Project data has no blank nodes, but validation reports and owlrl do; labels come from the
+    sorted non-blank parts of each node's triples, so the same graph always yields the same text.
+    """
+
+    def __init__(self, triples: Iterable[Triple]) -> None:
+        sig: dict[BNode, list[str]] = defaultdict(list)
+        for s, p, o in triples:
+            if isinstance(s, BNode):
+                sig[s].append(f"s {p} {'' if isinstance(o, BNode) else nt_term(o)}")
+            if isinstance(o, BNode):
+                sig[o].append(f"o {p} {'' if isinstance(s, BNode) else nt_term(s)}")
+        digests = {b: hashlib.sha1("\n".join(sorted(v)).encode()).hexdigest()[:12] for b, v in sig.items()}
+        self._labels: dict[BNode, str] = {}
+        seen: dict[str, int] = defaultdict(int)
+        for b in sorted(digests, key=lambda b: digests[b]):
+            d = digests[b]
+            seen[d] += 1
+            self._labels[b] = f"b{d}" if seen[d] == 1 else f"b{d}x{seen[d]}"
+
+    def __getitem__(self, node: BNode) -> str:
+        return self._labels.get(node, f"b{hashlib.sha1(str(node).encode()).hexdigest()[:12]}")
+
+
+def nt_term(term: Node, bnodes: BNodeLabels | None = None) -> str:
+    """One term in N-Triples syntax (also valid Turtle)."""
+    if isinstance(term, URIRef):
+        return _iri(str(term))
+    if isinstance(term, BNode):
+        return "_:" + (bnodes[term] if bnodes else str(term))
+    if isinstance(term, Literal):
+        text = f'"{_escape(str(term))}"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype and term.datatype != XSD.string:
+            return f"{text}^^{_iri(str(term.datatype))}"
+        return text
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def to_ntriples(triples: Iterable[Triple]) -> str:
+    """Sorted N-Triples: line order never depends on the store."""
+    triples = list(triples)
+    labels = BNodeLabels(triples)
+    lines = {f"{nt_term(s, labels)} {nt_term(p, labels)} {nt_term(o, labels)} ." for s, p, o in triples}
+    return "".join(line + "\n" for line in sorted(lines))
+
+
+class _TurtleWriter:
+    """Writes subjects sorted, rdf:type first, then predicates and objects sorted.
+
+    Blank nodes used once as an object are nested as ``[ ... ]`` (validation reports read
+    naturally that way); others get a content-derived label.
+    """
+
+    def __init__(self, triples: Iterable[Triple], prefixes: Mapping[str, str]) -> None:
+        self.prefixes = prefixes
+        triples = set(triples)
+        self.labels = BNodeLabels(triples)
+        self.props: dict[Node, dict[Node, set[Node]]] = defaultdict(lambda: defaultdict(set))
+        refs: dict[BNode, int] = defaultdict(int)
+        for s, p, o in triples:
+            self.props[s][p].add(o)
+            if isinstance(o, BNode):
+                refs[o] += 1
+        self.nested = {b for b, n in refs.items() if n == 1}
+        self._prune_cycles()
+
+    def _prune_cycles(self) -> None:
+        # A cycle of singly-referenced blank nodes would nest forever; label those instead.
+        for start in list(self.nested):
+            seen, stack = set(), [start]
+            while stack:
+                node = stack.pop()
+                for objs in self.props.get(node, {}).values():
+                    for o in objs:
+                        if o == start:
+                            self.nested.discard(start)
+                        elif o in self.nested and o not in seen:
+                            seen.add(o)
+                            stack.append(o)
+
+    def term(self, t: Node, depth: int = 0) -> str:
+        if isinstance(t, URIRef):
+            return curie(str(t)) or _iri(str(t))
+        if isinstance(t, BNode):
+            if t in self.nested:
+                body = self.body(t, depth + 1)
+                pad = "    " * depth
+                return f"[\n{body}\n{pad}]" if body else "[]"
+            return "_:" + self.labels[t]
+        if isinstance(t, Literal):
+            text = f'"{_escape(str(t))}"'
+            if t.language:
+                return f"{text}@{t.language}"
+            if t.datatype == XSD.integer and _INTEGER.fullmatch(str(t)):
+                return str(t)
+            if t.datatype == XSD.boolean and str(t) in ("true", "false"):
+                return str(t)
+            if t.datatype and t.datatype != XSD.string:
+                return f"{text}^^{self.term(t.datatype)}"
+            return text
+        raise TypeError(f"not an RDF term: {t!r}")
+
+    def body(self, subject: Node, depth: int) -> str:
+        pad = "    " * depth
+        lines = []
+        preds = sorted(self.props.get(subject, {}), key=lambda p: (p != RDF.type, nt_term(p)))
+        for p in preds:
+            objs = sorted(self.term(o, depth) for o in self.props[subject][p])
+            pred = "a" if p == RDF.type else self.term(p)
+            lines.append(f"{pad}{pred} " + f" ,\n{pad}    ".join(objs))
+        return " ;\n".join(lines)
+
+    def statements(self, depth: int = 0) -> list[str]:
+        blocks = []
+        pad = "    " * depth
+        for s in self.props:
+            if s in self.nested:
+                continue
+            blocks.append(f"{pad}{self.term(s)}\n{self.body(s, depth + 1)} .\n")
+        return sorted(blocks)
+
+
+def _prefix_lines(prefixes: Mapping[str, str]) -> str:
+    return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
+
+
+def to_turtle(triples: Iterable[Triple], prefixes: Mapping[str, str] = PREFIXES, header: str = "") -> str:
+    """Deterministic Turtle with the project prefixes."""
+    writer = _TurtleWriter(triples, prefixes)
+    return header + _prefix_lines(prefixes) + "\n" + "\n".join(writer.statements())
+
+
+def to_trig(
+    graphs: Mapping[Node | None, Iterable[Triple]],
+    prefixes: Mapping[str, str] = PREFIXES,
+    header: str = "",
+) -> str:
+    """Deterministic TriG: graphs sorted by name, the default graph (key None) first."""
+    out = [header, _prefix_lines(prefixes)]
+    for name in sorted(graphs, key=lambda g: "" if g is None else nt_term(g)):
+        writer = _TurtleWriter(graphs[name], prefixes)
+        blocks = writer.statements(depth=1)
+        if not blocks:
+            continue
+        label = "" if name is None else (curie(str(name)) or _iri(str(name))) + " "
+        out.append(f"\n{label}{{\n" + "\n".join(blocks) + "}\n")
+    return "".join(out)
+
+
+def to_jsonld(triples: Iterable[Triple], prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """Flattened JSON-LD, compacted with the prefix map, nodes and values sorted."""
+    triples = list(triples)
+    labels = BNodeLabels(triples)
+
+    def ident(t: Node) -> str:
+        if isinstance(t, BNode):
+            return "_:" + labels[t]
+        return curie(str(t)) or str(t)
+
+    def value(o: Node) -> dict[str, str]:
+        if isinstance(o, Literal):
+            v: dict[str, str] = {"@value": str(o)}
+            if o.language:
+                v["@language"] = o.language
+            elif o.datatype and o.datatype != XSD.string:
+                v["@type"] = ident(o.datatype)
+            return v
+        return {"@id": ident(o)}
+
+    nodes: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for s, p, o in triples:
+        node = nodes[ident(s)]
+        if p == RDF.type and not isinstance(o, Literal):
+            node["@type"].append(ident(o))
+        else:
+            node[ident(p)].append(value(o))
+    graph = []
+    for sid in sorted(nodes):
+        entry: dict[str, object] = {"@id": sid}
+        for key in sorted(nodes[sid], key=lambda k: (k != "@type", k)):
+            vals = nodes[sid][key]
+            entry[key] = sorted(vals) if key == "@type" else sorted(vals, key=lambda v: json.dumps(v, sort_keys=True))
+        graph.append(entry)
+    doc = {"@context": dict(prefixes), "@graph": graph}
+    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n"

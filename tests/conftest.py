@@ -1,0 +1,89 @@
+"""Shared fixtures: a throwaway COOPGRAPH_HOME that pairs the real ontology with test shapes
+and data, so package tests do not depend on (or break with) the project's evolving data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import coopgraph
+from _support import FIXTURE_DATA, FIXTURES, ROOT
+
+
+@pytest.fixture(scope="session")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """COOPGRAPH_HOME with the repo ontology and the fixture shapes and data; set for the session."""
+    root = tmp_path_factory.mktemp("home")
+    (root / "ontology").symlink_to(ROOT / "ontology")
+    (root / "shapes").symlink_to(FIXTURES / "shapes")
+    (root / "data").symlink_to(FIXTURES / "data")
+    (root / "queries").mkdir()
+    old = os.environ.get("COOPGRAPH_HOME")
+    os.environ["COOPGRAPH_HOME"] = str(root)
+    yield root
+    if old is None:
+        os.environ.pop("COOPGRAPH_HOME", None)
+    else:
+        os.environ["COOPGRAPH_HOME"] = old
+
+
+@pytest.fixture(scope="session")
+def built(home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One build of the fixture data, shared by every test that only reads outputs."""
+    from coopgraph.build import build
+
+    out = tmp_path_factory.mktemp("builds") / "build"
+    build(FIXTURE_DATA, out_dir=out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def graph(home: Path) -> coopgraph.CoopGraph:
+    """The fixture data opened in memory through the public API."""
+    return coopgraph.open(data_paths=FIXTURE_DATA)
+
+
+# -- server and triple-store tests (test_server*.py, test_store*.py) ---------------------------
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One build of the repo's real data, shapes and ontology, for the server and store tests.
+
+    COOPGRAPH_HOME points at the repo only while building, so this works whether or not the
+    ``home`` fixture (fixture shapes, no queries) is active for the session.
+    """
+    from coopgraph.build import build
+    from coopgraph.load import data_files
+
+    out = tmp_path_factory.mktemp("real") / "build"
+    old = os.environ.get("COOPGRAPH_HOME")
+    os.environ["COOPGRAPH_HOME"] = str(ROOT)
+    try:
+        build(data_files(), out_dir=out)
+    finally:
+        if old is None:
+            os.environ.pop("COOPGRAPH_HOME", None)
+        else:
+            os.environ["COOPGRAPH_HOME"] = old
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_graph(real_build: Path):  # noqa: ANN201 - coopgraph.CoopGraph
+    """The real build opened through the public API: what every remote answer is compared with."""
+    return coopgraph.open(build_dir=real_build)
+
+
+@pytest.fixture(scope="session")
+def sparql_server(real_build: Path) -> Iterator:
+    """One endpoint on a free loopback port for the whole session, stopped at the end."""
+    from coopgraph.server import ServerConfig, SparqlServer
+
+    config = ServerConfig(build_dir=real_build, port=0, queries_dir=ROOT / "queries", reload_interval=0,
+                          cors_origins=("http://allowed.example",), max_rows=2000, timeout=10)
+    with SparqlServer(config) as server:
+        yield server

@@ -1,0 +1,50 @@
+"""Exports of the network view: files for Gephi, Cytoscape and yEd, pictures, and a web page.
+
+One module per format, each an :class:`~coopgraph.export.base.Exporter`. Formats are looked up
+by name and imported only when used, so ``coopgraph export --format csv`` never pays for
+importing matplotlib. The CLI commands (``export``, ``path``, ``rank``) live in
+:mod:`coopgraph.cli_export`; :func:`register` is the hook :mod:`coopgraph.cli` looks for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+from coopgraph.errors import UsageError
+from coopgraph.export.base import EmptyView, Exporter, View, make_view
+
+# format name -> "module:class" (relative to this package)
+FORMATS: dict[str, str] = {
+    "graphml": "graphml:GraphMLExporter",
+    "gexf": "gexf:GEXFExporter",
+    "dot": "dot:DotExporter",
+    "cytoscape": "cytoscape:CytoscapeExporter",
+    "csv": "csv:CSVExporter",
+    "svg": "picture:SVGExporter",
+    "png": "picture:PNGExporter",
+    "pdf": "picture:PDFExporter",
+    "html": "html:HTMLExporter",
+    "timeline-svg": "timeline:TimelineSVGExporter",
+    "timeline-png": "timeline:TimelinePNGExporter",
+}
+
+
+def get_exporter(name: str) -> Exporter:
+    """The exporter for a format name, or a UsageError listing the known ones."""
+    try:
+        module_name, class_name = FORMATS[name].split(":")
+    except KeyError:
+        raise UsageError(f"unknown format {name!r}; known formats: {', '.join(FORMATS)}") from None
+    module = importlib.import_module(f"coopgraph.export.{module_name}")
+    return getattr(module, class_name)()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """CLI hook: adds ``export``, ``path`` and ``rank``."""
+    from coopgraph.cli_export import register as register_commands
+
+    register_commands(subparsers)
+
+
+__all__ = ["FORMATS", "EmptyView", "Exporter", "View", "get_exporter", "make_view", "register"]

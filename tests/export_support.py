@@ -1,0 +1,93 @@
+"""Shared, build-once state for the export tests: the seed graph reasoned once per session.
+
+Reasoning takes seconds, and every export test needs the same network, so it is built here
+behind a cache instead of in each test (a plain session fixture imported into several modules
+would still be built once per module). The seed article alone is used, so golden files do not
+change when curators add articles; ``UPDATE_GOLDEN=1`` rewrites them after a deliberate change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "data" / "most-2023-06-05-samr-reception.trig"
+GOLDEN = ROOT / "tests" / "golden" / "export"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@lru_cache(maxsize=1)
+def seed_coopgraph():  # noqa: ANN201 - coopgraph.CoopGraph
+    """The seed article with the repo's own ontology and shapes.
+
+    COOPGRAPH_HOME is pointed at the repo while loading, because another fixture (``home`` in
+    conftest.py) may have pointed it at test shapes for the rest of the session.
+    """
+    import coopgraph
+
+    old = os.environ.get("COOPGRAPH_HOME")
+    os.environ["COOPGRAPH_HOME"] = str(ROOT)
+    try:
+        return coopgraph.open(data_paths=[SEED])
+    finally:
+        if old is None:
+            os.environ.pop("COOPGRAPH_HOME", None)
+        else:
+            os.environ["COOPGRAPH_HOME"] = old
+
+
+@lru_cache(maxsize=1)
+def seed_network():  # noqa: ANN201 - coopgraph.network.Network
+    from coopgraph.network import Network
+
+    return Network.from_coopgraph(seed_coopgraph())
+
+
+def structure(g: nx.Graph, ignore: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Nodes and edges with their attributes, as sorted plain data: what "same graph" means.
+
+    Values are compared as strings, because formats differ in how they type numbers and booleans
+    on the way back (GEXF reads weights as floats, GraphML booleans as bool).
+    """
+    def clean(d: dict[str, Any]) -> dict[str, str]:
+        out = {}
+        for k, v in d.items():
+            if k.startswith("_") or k in ignore:
+                continue
+            if isinstance(v, bool):
+                v = str(v).lower()
+            elif isinstance(v, float) and v.is_integer():
+                v = int(v)
+            elif isinstance(v, tuple | list):
+                v = " | ".join(map(str, v))
+            out[k] = str(v)
+        return dict(sorted(out.items()))
+
+    nodes = {str(n): clean(d) for n, d in g.nodes(data=True)}
+    def ends(u: Any, v: Any) -> list[str]:
+        return [str(u), str(v)] if g.is_directed() else sorted((str(u), str(v)))
+
+    edges = sorted(([*ends(u, v), clean(d)] for u, v, d in g.edges(data=True)), key=json.dumps)
+    return {"nodes": dict(sorted(nodes.items())), "edges": edges}
+
+
+def check_golden(name: str, actual: str) -> None:
+    """Compare with tests/golden/export/NAME, or rewrite it when UPDATE_GOLDEN=1."""
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1" or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+        if os.environ.get("UPDATE_GOLDEN") != "1":
+            raise AssertionError(f"golden file {path} was missing and has been written; check it and rerun")
+    expected = path.read_text(encoding="utf-8")
+    assert actual == expected, f"{name} differs from the golden file (UPDATE_GOLDEN=1 rewrites it after review)"
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"

@@ -1,0 +1,83 @@
+"""``coopgraph serve`` and ``coopgraph push``: the graph over HTTP, and into real triple stores.
+
+Thin on purpose: options become a :class:`~coopgraph.server.ServerConfig` or a call to
+:func:`coopgraph.store.push`; all behaviour lives in those modules, where the tests reach it.
+``coopgraph query NAME --endpoint URL`` is an option of ``query`` (see :mod:`coopgraph.cli_queries`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from coopgraph.cli import add_command, diag
+from coopgraph.errors import UsageError
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from coopgraph.server import ServerConfig, SparqlServer
+
+    config = ServerConfig(
+        build_dir=Path(args.build), host=args.host, port=args.port, allow_public=args.public,
+        timeout=args.timeout, max_rows=args.max_rows, max_request_bytes=args.max_request_bytes,
+        max_concurrent=args.max_concurrent, cors_origins=tuple(args.cors or ()),
+        reload_interval=0 if args.no_reload else args.reload_interval,
+    )
+    server = SparqlServer(config, log=None if args.quiet else diag)
+    diag(f"serving {config.build_dir} ({server.holder.snapshot.quads} quads) at {server.url}/ "
+         f"(SPARQL endpoint {server.url}/sparql); Ctrl-C stops")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        diag("stopped")
+    return 0
+
+
+def _cmd_push(args: argparse.Namespace) -> int:
+    import coopgraph
+    from coopgraph.store import PushError, push
+
+    build = Path(args.build)
+    if not (build / "coopgraph.trig").is_file():
+        raise UsageError(f"no build at {build}: run `coopgraph build --out {build}` first")
+    graph = coopgraph.open(build_dir=build)
+    try:
+        report = push(graph, args.endpoint, only=args.graph, timeout=args.timeout, user=args.user,
+                      progress=None if args.quiet else diag)
+    except PushError as e:
+        sys.stdout.write(e.report.to_text())
+        raise
+    sys.stdout.write(report.to_text())
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``serve`` and ``push`` (called by :func:`coopgraph.cli.registrars`)."""
+    p = add_command(subparsers, "serve", "Serve the built graph: SPARQL 1.1 endpoint, query page, entity pages.",
+                    "coopgraph serve --build build --port 7878", _cmd_serve)
+    p.add_argument("--build", default="build", metavar="DIR", help="build folder to serve (default: build)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7878, help="port (default 7878; 0 picks a free one)")
+    p.add_argument("--public", action="store_true", help="allow binding to a non-loopback address")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per-query time limit (default 10)")
+    p.add_argument("--max-rows", type=int, default=10_000, metavar="N", help="result size limit (default 10000)")
+    p.add_argument("--max-request-bytes", type=int, default=64 * 1024, metavar="N",
+                   help="largest query accepted (default 65536)")
+    p.add_argument("--max-concurrent", type=int, default=4, metavar="N", help="queries run at once (default 4)")
+    p.add_argument("--cors", action="append", metavar="ORIGIN",
+                   help="allow cross-origin requests from ORIGIN (repeatable; '*' for any)")
+    p.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",
+                   help="how often to check the build for changes (default 1)")
+    p.add_argument("--no-reload", action="store_true", help="never reload the build")
+    p.add_argument("--quiet", action="store_true", help="no request log on stderr")
+
+    p = add_command(subparsers, "push", "Load the build, graph by graph, into a SPARQL Graph Store Protocol endpoint.",
+                    "coopgraph push --endpoint http://localhost:7878/store", _cmd_push)
+    p.add_argument("--endpoint", required=True, metavar="URL", help="the store's Graph Store Protocol URL")
+    p.add_argument("--graph", action="append", metavar="IRI",
+                   help="push only this graph (repeatable; 'default' is the default graph)")
+    p.add_argument("--build", default="build", metavar="DIR", help="build folder to push (default: build)")
+    p.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic authentication")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per-request timeout (default 60)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")

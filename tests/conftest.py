@@ -13,6 +13,12 @@ import coopgraph
 from _support import FIXTURE_DATA, FIXTURES, ROOT
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-goldens`` rewrites tests/golden/queries/*.json (as COOPGRAPH_UPDATE_GOLDENS=1 does)."""
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite the golden query results from the current data")
+
+
 @pytest.fixture(scope="session")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """COOPGRAPH_HOME with the repo ontology and the fixture shapes and data; set for the session."""

@@ -212,11 +212,9 @@ class CoopGraph:
                 for s, o in graph.subject_objects(prop):
                     if not isinstance(o, Literal):
                         continue
-                    if prop == CG.nameText:  # a Name node; the entity is whoever hasName it
-                        owners = [e for e in graph.subjects(CG.hasName, s) if isinstance(e, URIRef)]
-                        targets = owners or [s]
-                    else:
-                        targets = [s]
+                    # A Name node's text, label or abbreviation names whoever hasName it.
+                    owners = [e for e in graph.subjects(CG.hasName, s) if isinstance(e, URIRef)]
+                    targets = owners or [s]
                     for t in targets:
                         if isinstance(t, URIRef):
                             found.setdefault(normalize(str(o)), set()).add(t)
@@ -264,12 +262,22 @@ class CoopGraph:
         matches = self._names.get(key) or self._slug_index.get(key.replace(" ", "-"))
         if matches and len(matches) == 1:
             return next(iter(matches))
+        if matches and self._one_person_or_body(matches):
+            return min(matches, key=str)  # one owl:sameAs cluster: its first IRI, as queries use
         if matches:
             listed = "; ".join(f"{self.label(m)} <{m}>" for m in sorted(matches))
             raise UsageError(f"{text!r} is ambiguous: {listed}")
         close = difflib.get_close_matches(key, list(self._display), n=5, cutoff=0.5)
         hint = "; did you mean: " + ", ".join(repr(self._display[c]) for c in close) if close else ""
         raise UsageError(f"no entity named {text!r}{hint}")
+
+    def _one_person_or_body(self, entities: set[URIRef]) -> bool:
+        """True when ``entities`` are all owl:sameAs one another (two spellings of one name)."""
+        from coopgraph.namespaces import OWL
+
+        first = min(entities, key=str)
+        cluster = {first, *self.graph.objects(first, OWL.sameAs), *self.graph.subjects(OWL.sameAs, first)}
+        return entities <= cluster
 
     @cached_property
     def _slug_index(self) -> dict[str, set[URIRef]]:
@@ -320,7 +328,8 @@ class CoopGraph:
             if doc is not None:
                 ev.source = str(doc)
                 ev.title = _str(a.value(doc, DCTERMS.title))
-                ev.publisher = _str(a.value(doc, DCTERMS.publisher))
+                publisher = a.value(doc, DCTERMS.publisher)
+                ev.publisher = self.label(publisher) if publisher is not None else None
                 ev.date = _str(a.value(doc, DCTERMS.issued))
                 ev.url = _str(a.value(doc, CG.url))
             if kind == "evidence":
@@ -371,10 +380,12 @@ class CoopGraph:
             for _, p, o in graph.triples((entity, None, None)):
                 if (entity, p, o) in seen or (lang and isinstance(o, Literal) and o.language not in (None, lang)):
                     continue
+                if o == entity and (entity, p, o) in self._inferred:
+                    continue  # reflexive consequences of property chains (X met X): true, but noise
                 seen.add((entity, p, o))
                 statements.append(self._statement("out", p, o, (entity, p, o), lang))
             for s, p, _ in graph.triples((None, None, entity)):
-                if (s, p, entity) not in seen:
+                if (s, p, entity) not in seen and s != entity:
                     seen.add((s, p, entity))
                     statements.append(self._statement("in", p, s, (s, p, entity), lang))
         statements.sort(key=lambda st: (st.direction != "out", st.predicate != str(RDF.type),

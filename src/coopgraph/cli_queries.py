@@ -1,0 +1,114 @@
+"""``coopgraph queries`` and ``coopgraph query``: the query library on the command line.
+
+Results go to stdout in the chosen format and nothing else does; timings and notes go to
+stderr, so ``coopgraph query partners --format csv > partners.csv`` is always clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+
+from coopgraph.cli import add_command, diag, open_from_args
+from coopgraph.errors import UsageError
+from coopgraph.queries import ENGINES, QueryLibrary, run, select_query
+from coopgraph.results import FORMATS, write
+
+
+def _cmd_queries(args: argparse.Namespace) -> int:
+    library = QueryLibrary()
+    if args.format == "json":
+        import json
+
+        doc = [
+            {
+                "name": q.name,
+                "question": q.question,
+                "form": q.form,
+                "parameters": [
+                    {"name": p.name, "type": p.type, "default": p.default, "description": p.description}
+                    for p in q.parameters
+                ],
+                "columns": list(q.columns),
+            }
+            for q in library
+        ]
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    width = max((len(n) for n in library.names()), default=0)
+    for q in library:
+        lines = textwrap.wrap(q.question, 100 - width - 2) or [""]
+        print(f"{q.name.ljust(width)}  {lines[0]}")
+        for more in lines[1:]:
+            print(f"{'':{width}}  {more}")
+        if args.verbose:
+            for p in q.parameters:
+                print(f"{'':{width}}    --param {p.name}=<{p.type}> (default {p.default}) {p.description}")
+            if q.columns:
+                print(f"{'':{width}}    columns: {', '.join(q.columns)}")
+    return 0
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param wants NAME=VALUE, got {pair!r}")
+        out[key.strip()] = value
+    return out
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    if sum(x is not None for x in (args.name, args.file, args.sparql)) != 1:
+        raise UsageError("give a query NAME, --file FILE or --sparql TEXT (exactly one)")
+    params = _params(args.param or [])
+    query = select_query(args.name, sparql=args.sparql, file=args.file)
+    for key in params:
+        query.parameter(key)  # fail on a bad name before the graph is loaded
+    if args.lang:
+        if any(p.name == "lang" for p in query.parameters):
+            params.setdefault("lang", args.lang)
+        else:
+            diag(f"note: query {query.name!r} has no ?lang parameter; --lang ignored")
+    if args.endpoint:
+        from coopgraph.store import remote_run
+
+        result = remote_run(args.endpoint, args.name, sparql=args.sparql, file=args.file, params=params,
+                            timeout=args.timeout)
+    else:
+        graph = open_from_args(args)
+        result = run(graph, args.name, sparql=args.sparql, file=args.file, params=params,
+                     engine=args.engine, timeout=args.timeout)
+    fmt = args.format or ("turtle" if result.graph is not None else "table")
+    sys.stdout.write(write(result, fmt))
+    count = f"{len(result.graph)} triples" if result.graph is not None else (
+        f"{len(result.rows)} rows" if result.kind == "SELECT" else f"answer {result.boolean}")
+    diag(f"{count} in {result.seconds:.2f}s ({result.engine})")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``queries`` and ``query`` to the CLI (called by :func:`coopgraph.cli.registrars`)."""
+    p = add_command(subparsers, "queries", "List the named queries and the question each answers.",
+                    "coopgraph queries --verbose", _cmd_queries)
+    p.add_argument("--verbose", "-v", action="store_true", help="also list parameters and columns")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = add_command(subparsers, "query", "Run a named query, a query file or SPARQL text over the reasoned graph.",
+                    "coopgraph query partners --param agency=SAC --format csv", _cmd_query)
+    p.add_argument("name", nargs="?", help="a named query (see `coopgraph queries`)")
+    p.add_argument("--param", "-p", action="append", metavar="NAME=VALUE",
+                   help="bind a parameter (repeatable); an empty VALUE unbinds it; IRIs accept names")
+    p.add_argument("--file", "-f", metavar="FILE", help="run the SPARQL query in FILE")
+    p.add_argument("--sparql", "-q", metavar="TEXT", help="run this SPARQL text")
+    p.add_argument("--format", choices=FORMATS, help="output format (default: table, or turtle for graphs)")
+    p.add_argument("--lang", help="label language, for queries with a ?lang parameter (default en)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="stop the query after SECONDS (exit 2)")
+    p.add_argument("--engine", choices=ENGINES, default="rdflib", help="SPARQL engine (default rdflib)")
+    p.add_argument("--endpoint", metavar="URL",
+                   help="run at this SPARQL endpoint instead (IRI parameters then need IRIs or CURIEs)")
+    p.add_argument("--build", metavar="DIR", help="read a finished build instead of the data files")
+    p.add_argument("--data", metavar="FILE", nargs="+", help="data files (default: the data/ folder)")
+    p.add_argument("--no-curation", action="store_true", help="leave out curator assertions")

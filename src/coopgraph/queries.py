@@ -1,0 +1,789 @@
+"""Named SPARQL queries: read ``queries/*.rq``, bind parameters as RDF terms, run on either engine.
+
+Each ``.rq`` file runs as it is in any SPARQL 1.1 engine: its parameters' defaults sit in one
+``VALUES`` block. Binding a parameter replaces only that block's row, and the row is written
+from RDF term objects (an IRI checked for forbidden characters, a literal escaped as in
+N-Triples), so user input can never become query syntax; the tests try to break out of it.
+
+Results come back as :class:`QueryResult` with rdflib terms in every cell whichever engine ran
+the query, so the writers, the goldens and the two-engine comparison see one representation.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+import time
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from coopgraph.errors import QueryError, QueryTimeout, ResultTooLarge, UsageError
+from coopgraph.namespaces import PREFIXES, XSD
+from coopgraph.resources import resource_dir
+
+ENGINES = ("rdflib", "oxigraph")
+PARAM_TYPES = ("iri", "string", "date", "integer", "boolean")
+
+# -- query files ------------------------------------------------------------------------------
+
+_PARAM_LINE = re.compile(
+    r"^#\s+\?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+)\s+default\s+"
+    r"(?P<default>UNDEF|<[^>\s]*>|\"[^\"]*\"|\S+)\s*(?P<description>.*)$"
+)
+_SECTION = re.compile(r"^#\s*(?P<key>Question|Parameters|Columns|Notes|Reasoning)\s*:\s*(?P<rest>.*)$", re.I)
+_VALUES_HEAD = re.compile(r"\bVALUES\s*\(\s*((?:\?[A-Za-z_][A-Za-z0-9_]*\s*)+)\)\s*\{", re.I)
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_LANG_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+_DATE = re.compile(r"-?\d{4}(-\d{2}(-\d{2})?)?")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter as declared in a query's header: name, type, default and what it means."""
+
+    name: str
+    type: str
+    default: str  # as written in the file: UNDEF, <iri>, "text", a number, true/false
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query file with its documented header, ready to be bound and run."""
+
+    name: str
+    path: Path | None
+    text: str
+    question: str
+    parameters: tuple[Parameter, ...] = ()
+    columns: tuple[str, ...] = ()
+    notes: str = ""
+    reasoning: str = ""
+
+    @property
+    def form(self) -> str:
+        """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query keyword outside comments."""
+        m = _FORM.search(_strip_comments(self.text))
+        return m.group(1).upper() if m else "SELECT"
+
+    def parameter(self, name: str) -> Parameter:
+        """The declared parameter ``name``; an unknown name lists the valid ones."""
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        valid = ", ".join(p.name for p in self.parameters) or "(none)"
+        raise UsageError(f"query {self.name!r} has no parameter {name!r}; valid parameters: {valid}")
+
+    def bind(self, values: Mapping[str, Node | None]) -> str:
+        """The query text with the parameter VALUES row replaced by ``values`` (None = UNDEF).
+
+        Parameters not in ``values`` keep their defaults. Terms are written by :func:`sparql_term`,
+        which escapes literals and rejects IRIs that could close the ``<...>``: no input reaches
+        the query as anything but one RDF term.
+        """
+        for name in values:
+            self.parameter(name)
+        if not values:
+            return self.text
+        start, end, names = _values_block(self.text, [p.name for p in self.parameters])
+        row_terms = []
+        defaults = _default_row(self.text[start:end], names)
+        for name, default in zip(names, defaults, strict=True):
+            if name in values:
+                term = values[name]
+                row_terms.append("UNDEF" if term is None else sparql_term(term))
+            else:
+                row_terms.append(default)
+        row = "( " + " ".join(row_terms) + " )"
+        return self.text[:start] + " " + row + " " + self.text[end:]
+
+
+def _strip_comments(text: str) -> str:
+    """Drop ``#`` comments outside IRIs and strings (enough to find the query form)."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if c in "\"'<":
+            j = _skip_token(text, i)
+            out.append(text[i:j])
+            i = j
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _skip_token(text: str, i: int) -> int:
+    """Index just past the string literal or IRI starting at ``text[i]`` (best effort)."""
+    c = text[i]
+    if c == "<":
+        j = i + 1
+        while j < len(text) and text[j] not in ">\n {}":
+            j += 1
+        return j + 1 if j < len(text) and text[j] == ">" else i + 1
+    quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
+    j = i + len(quote)
+    while j < len(text):
+        if text[j] == "\\":
+            j += 2
+            continue
+        if text.startswith(quote, j):
+            return j + len(quote)
+        j += 1
+    return len(text)
+
+
+def _values_block(text: str, params: Sequence[str]) -> tuple[int, int, list[str]]:
+    """(start, end) of the body of the VALUES block that declares exactly the parameters."""
+    clean = _strip_comments_keep_offsets(text)
+    for m in _VALUES_HEAD.finditer(clean):
+        names = [v.lstrip("?") for v in m.group(1).split()]
+        if sorted(names) != sorted(params):
+            continue
+        start = m.end()
+        i = start
+        while i < len(text):
+            c = clean[i]
+            if c in "\"'<":
+                i = _skip_token(text, i)
+                continue
+            if c == "}":
+                return start, i, names
+            i += 1
+    raise QueryError("the query has no VALUES block declaring its parameters " + " ".join(f"?{p}" for p in params))
+
+
+def _strip_comments_keep_offsets(text: str) -> str:
+    """Blank out comments with spaces so offsets stay those of ``text``."""
+    out = list(text)
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out[i:j] = " " * (j - i)
+            i = j
+        elif c in "\"'<":
+            i = _skip_token(text, i)
+        else:
+            i += 1
+    return "".join(out)
+
+
+def _default_row(body: str, names: Sequence[str]) -> list[str]:
+    """Split the single default row ``( a b c )`` of a VALUES block into its term texts."""
+    inner = body.strip()
+    if not (inner.startswith("(") and inner.endswith(")")):
+        raise QueryError("the parameter VALUES block must hold exactly one row in parentheses")
+    inner = inner[1:-1]
+    terms, i = [], 0
+    while i < len(inner):
+        if inner[i].isspace():
+            i += 1
+            continue
+        if inner[i] in "\"'<":
+            j = _skip_token(inner, i)
+            while j < len(inner) and not inner[j].isspace():  # @lang or ^^<datatype>
+                j = _skip_token(inner, j) if inner[j] in "<\"'" else j + 1
+        else:
+            j = i
+            while j < len(inner) and not inner[j].isspace():
+                j += 1
+        terms.append(inner[i:j])
+        i = j
+    if len(terms) != len(names):
+        raise QueryError(f"the parameter VALUES row has {len(terms)} terms for {len(names)} variables")
+    return terms
+
+
+def parse_header(text: str) -> tuple[str, tuple[Parameter, ...], tuple[str, ...], str, str]:
+    """Read question, parameters, columns, notes and reasoning from the opening comment block."""
+    question: list[str] = []
+    columns: list[str] = []
+    notes: list[str] = []
+    reasoning: list[str] = []
+    params: list[Parameter] = []
+    section = None
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        m = _SECTION.match(line)
+        if m:
+            section = m.group("key").lower()
+            rest = m.group("rest").strip()
+            if rest:
+                {"question": question, "columns": columns, "notes": notes, "reasoning": reasoning,
+                 "parameters": []}[section].append(rest)
+            continue
+        body = line[1:].strip()
+        if section == "parameters":
+            pm = _PARAM_LINE.match(line)
+            if pm:
+                ptype = pm.group("type")
+                if ptype not in PARAM_TYPES:
+                    raise QueryError(f"parameter ?{pm.group('name')}: unknown type {ptype!r}")
+                params.append(Parameter(pm.group("name"), ptype, pm.group("default"), pm.group("description")))
+            elif body and params:
+                last = params[-1]
+                params[-1] = Parameter(last.name, last.type, last.default, f"{last.description} {body}".strip())
+        elif section == "question" and body:
+            question.append(body)
+        elif section == "columns" and body:
+            columns.append(body)
+        elif section == "notes" and body:
+            notes.append(body)
+        elif section == "reasoning" and body:
+            reasoning.append(body)
+    cols = tuple(c.strip().lstrip("?") for c in re.split(r"[,\s]+", " ".join(columns)) if c.strip())
+    return " ".join(question), tuple(params), cols, " ".join(notes), " ".join(reasoning)
+
+
+def load_query(path: Path) -> NamedQuery:
+    """Read one ``.rq`` file; its name is the file name without the suffix."""
+    text = path.read_text(encoding="utf-8")
+    question, params, columns, notes, reasoning = parse_header(text)
+    return NamedQuery(path.stem, path, text, question, params, columns, notes, reasoning)
+
+
+def query_dir() -> Path:
+    """The folder of named queries (the repo's ``queries/``, or the installed copy)."""
+    return resource_dir("queries")
+
+
+class QueryLibrary:
+    """All named queries of one folder, read once."""
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else query_dir()
+        files = sorted(self.directory.glob("*.rq")) if self.directory.is_dir() else []
+        self._queries = {p.stem: load_query(p) for p in files}
+
+    def names(self) -> list[str]:
+        """Query names, sorted."""
+        return sorted(self._queries)
+
+    def __iter__(self) -> Iterator[NamedQuery]:
+        return iter(self._queries[n] for n in self.names())
+
+    def __len__(self) -> int:
+        return len(self._queries)
+
+    def get(self, name: str) -> NamedQuery:
+        """The query ``name``; an unknown name lists every valid one."""
+        try:
+            return self._queries[name]
+        except KeyError:
+            valid = ", ".join(self.names()) or "(none)"
+            raise UsageError(f"unknown query {name!r}; valid queries: {valid}") from None
+
+
+# -- terms ------------------------------------------------------------------------------------
+
+_ESC = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _escape(text: str) -> str:
+    return "".join(_ESC.get(c) or (f"\\u{ord(c):04X}" if ord(c) < 0x20 or ord(c) == 0x7F else c) for c in text)
+
+
+def sparql_term(term: Node) -> str:
+    """One RDF term in SPARQL syntax; the only way a bound value enters query text.
+
+    Literals are escaped like N-Triples (quotes, backslashes, control characters), language
+    tags and datatypes are checked, and an IRI with a character that could end the ``<...>``
+    is refused, so the result is always exactly one term.
+    """
+    if isinstance(term, URIRef):
+        if _IRI_FORBIDDEN.search(str(term)):
+            raise UsageError(f"not a valid IRI: {str(term)!r}")
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        text = f'"{_escape(str(term))}"'
+        if term.language:
+            if not _LANG_TAG.fullmatch(term.language):
+                raise UsageError(f"not a valid language tag: {term.language!r}")
+            return f"{text}@{term.language}"
+        if term.datatype and term.datatype != XSD.string:
+            return text + "^^" + sparql_term(URIRef(term.datatype))
+        return text
+    raise UsageError(f"cannot bind {term!r}: only IRIs and literals can be parameters")
+
+
+def to_term(param: Parameter, value: Any, resolve: Any = None) -> Node | None:
+    """Turn a Python or command-line value into the RDF term the parameter's type calls for.
+
+    ``iri`` values may be IRIs, CURIEs or names; ``resolve`` (CoopGraph.resolve) finds the
+    entity the way ``describe`` does. ``None`` or an empty string unbinds the parameter (UNDEF).
+    """
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None
+    if isinstance(value, (URIRef, Literal)) and not (param.type == "iri" and isinstance(value, Literal)):
+        return value
+    kind = param.type
+    if kind == "iri":
+        text = str(value)
+        if resolve is not None:
+            return URIRef(resolve(text))
+        if "://" in text or text.startswith("urn:"):
+            return URIRef(text)
+        prefix, _, local = text.partition(":")
+        if prefix in PREFIXES:
+            return URIRef(PREFIXES[prefix] + local)
+        raise UsageError(f"?{param.name}: {text!r} is not an IRI")
+    if kind == "string":
+        return Literal(str(value))
+    if kind == "date":
+        text = value.isoformat() if isinstance(value, (date, datetime)) else str(value).strip()
+        if isinstance(value, datetime):
+            text = value.date().isoformat()
+        if not _DATE.fullmatch(text):
+            raise UsageError(f"?{param.name}: {text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        dtype = {1: XSD.gYear, 2: XSD.gYearMonth, 3: XSD.date}[text.lstrip("-").count("-") + 1]
+        return Literal(text, datatype=dtype)
+    if kind == "integer":
+        try:
+            return Literal(int(str(value)), datatype=XSD.integer)
+        except ValueError:
+            raise UsageError(f"?{param.name}: {value!r} is not an integer") from None
+    if kind == "boolean":
+        text = str(value).lower()
+        if text not in ("true", "false", "1", "0", "yes", "no"):
+            raise UsageError(f"?{param.name}: {value!r} is not a boolean (true/false)")
+        return Literal(text in ("true", "1", "yes"), datatype=XSD.boolean)
+    raise UsageError(f"?{param.name}: unknown parameter type {kind!r}")
+
+
+def canonical(graph: Any, iri: URIRef) -> URIRef:
+    """The alphabetically first IRI of ``iri``'s owl:sameAs cluster.
+
+    Whole-graph queries keep one row per cluster under that IRI (Bò Thuần and Pu Chun are one
+    person), so a parameter naming another member of the cluster is mapped to it first.
+    """
+    from coopgraph.namespaces import OWL
+
+    union = getattr(graph, "graph", None)
+    if union is None:
+        return iri
+    cluster = {iri, *union.objects(iri, OWL.sameAs), *union.subjects(OWL.sameAs, iri)}
+    return min((m for m in cluster if isinstance(m, URIRef)), key=str)
+
+
+def from_oxigraph(term: Any) -> Node | None:
+    """A pyoxigraph term as the equivalent rdflib term (None stays None)."""
+    import pyoxigraph as ox
+
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dtype = term.datatype.value
+        return Literal(term.value, datatype=None if dtype == str(XSD.string) else URIRef(dtype))
+    raise QueryError(f"unsupported term in results: {term!r}")
+
+
+def to_oxigraph(term: Node) -> Any:
+    """An rdflib term as the equivalent pyoxigraph term."""
+    import pyoxigraph as ox
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise QueryError(f"unsupported term: {term!r}")
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+class Row(tuple):
+    """One solution: a tuple of rdflib terms (None when unbound) that also reads by name."""
+
+    _vars: tuple[str, ...] = ()
+
+    def __new__(cls, values: Sequence[Node | None], variables: Sequence[str]) -> Row:
+        row = super().__new__(cls, values)
+        row._vars = tuple(variables)
+        return row
+
+    def __getnewargs__(self) -> tuple[tuple[Node | None, ...], tuple[str, ...]]:
+        return (tuple(self), self._vars)
+
+    def __getattr__(self, name: str) -> Node | None:
+        try:
+            return self[self._vars.index(name)]
+        except ValueError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._vars.index(key))
+        return tuple.__getitem__(self, key)
+
+    def asdict(self) -> dict[str, Node | None]:
+        """Variable -> term."""
+        return dict(zip(self._vars, self, strict=True))
+
+    def values(self) -> dict[str, Any]:
+        """Variable -> plain Python value: str for IRIs and text, int, date, bool, ... ."""
+        return {v: python_value(t) for v, t in zip(self._vars, self, strict=True)}
+
+
+def python_value(term: Node | None) -> Any:
+    """A term as a Python value; typed literals become int/Decimal/date/bool, others str."""
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        value = term.toPython()
+        return str(term) if isinstance(value, Literal) else value
+    return str(term)
+
+
+@dataclass
+class QueryResult:
+    """What a query returned: rows (SELECT), a boolean (ASK) or a graph (CONSTRUCT/DESCRIBE)."""
+
+    kind: str
+    vars: list[str] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+    query: str = ""
+    engine: str = "rdflib"
+    seconds: float = 0.0
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        if self.kind == "ASK":
+            return 1
+        if self.graph is not None:
+            return len(self.graph)
+        return len(self.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.boolean) if self.kind == "ASK" else len(self) > 0
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as dicts of plain Python values (what a notebook wants)."""
+        return [r.values() for r in self.rows]
+
+    def column(self, name: str) -> list[Node | None]:
+        """All values of one variable."""
+        i = self.vars.index(name)
+        return [r[i] for r in self.rows]
+
+    def sorted_rows(self) -> list[tuple[str, ...]]:
+        """Rows as N-Triples-like strings, sorted: the engine-independent form used by goldens."""
+        return sorted(tuple("" if t is None else sparql_term_any(t) for t in r) for r in self.rows)
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame of :meth:`records` (pandas is the optional ``dataframe`` extra)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise UsageError("to_dataframe() needs pandas: pip install 'coopgraph[pandas]'") from None
+        if self.kind != "SELECT":
+            raise UsageError("to_dataframe() is for SELECT results")
+        return pd.DataFrame.from_records(self.records(), columns=self.vars)
+
+
+def sparql_term_any(term: Node) -> str:
+    """Like :func:`sparql_term` but also writes blank nodes (for display and sorting only)."""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return sparql_term(term)
+
+
+# -- running ----------------------------------------------------------------------------------
+
+# Weak keys: a long-running server swaps CoopGraph objects on reload, and an old graph's store
+# must go with it rather than stay cached for the life of the process.
+_oxigraph_stores: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def oxigraph_store(graph: Any) -> Any:
+    """The CoopGraph's dataset copied into a pyoxigraph Store, once per CoopGraph object."""
+    import pyoxigraph as ox
+
+    built = getattr(graph, "oxigraph", None)
+    if isinstance(built, ox.Store):  # a store built on disk (coopgraph.fastbuild.StoreGraph)
+        return built
+    cached = _oxigraph_stores.get(graph)
+    if cached is not None:
+        return cached
+    store = ox.Store()
+    quads = []
+    for s, p, o, g in graph.dataset.quads((None, None, None, None)):
+        name = g.identifier if hasattr(g, "identifier") else g
+        gname = ox.DefaultGraph() if name is None or str(name) == "urn:x-rdflib:default" else to_oxigraph(name)
+        quads.append(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), gname))
+    store.extend(quads)
+    _oxigraph_stores[graph] = store
+    return store
+
+
+def syntax_check(text: str, engine: str = "rdflib") -> None:
+    """Raise :class:`QueryError` naming line and column of the first syntax error.
+
+    Both parsers read the query: Oxigraph's reports where parsing finally failed (sometimes the
+    end of the text), rdflib's where the failing construct began. When both object, the earlier
+    position is the one a reader should look at. Oxigraph's parser is the stricter (it also
+    checks prefixes), so its objection stands for rdflib too; a query only rdflib's parser
+    rejects is still run on Oxigraph.
+    """
+    errors: dict[str, tuple[int, int, str]] = {}
+    import pyoxigraph as ox
+
+    try:
+        ox.Store().query(text, prefixes=PREFIXES)
+    except SyntaxError as e:
+        m = re.match(r"error at (\d+):(\d+): (.*)", str(e), re.S)
+        errors["oxigraph"] = (int(m.group(1)), int(m.group(2)), m.group(3)) if m else (0, 0, str(e))
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parseQuery(_with_prefixes(text))
+    except Exception as e:  # pyparsing.ParseException
+        line, col = getattr(e, "lineno", None), getattr(e, "col", None)
+        message = str(getattr(e, "msg", e))
+        errors["rdflib"] = (max(line - 1, 1), col, message) if line is not None else (0, 0, message)
+    if not errors or (engine == "oxigraph" and "oxigraph" not in errors):
+        return
+    located = [err for err in errors.values() if err[0] > 0]
+    line, col, message = min(located) if located else errors[engine]
+    message = " ".join(message.split())
+    if "Prefix not found" in message:
+        message = "undeclared prefix (declare it with PREFIX)"
+    if len(message) > 200:
+        message = message[:199] + "…"
+    where = f" at line {line}, column {col}" if line else ""
+    raise QueryError(f"syntax error{where}: {message}")
+
+
+def _with_prefixes(text: str) -> str:
+    """Predeclare the project prefixes on one extra first line (rdflib's parser has no option)."""
+    return " ".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()) + "\n" + text
+
+
+def _bounded(items: Iterator[Any], max_rows: int | None, deadline: float | None) -> Iterator[Any]:
+    """Yield from a lazy Oxigraph result, stopping at the row limit or the deadline.
+
+    Oxigraph computes solutions as they are pulled, so checking between rows bounds both the
+    memory a huge result takes and the time a query spends producing it (the server's limits).
+    """
+    for count, item in enumerate(items, 1):
+        if max_rows is not None and count > max_rows:
+            raise ResultTooLarge(f"the result has more than {max_rows} rows")
+        if deadline is not None and time.monotonic() > deadline:
+            raise QueryTimeout("the query ran past its time limit")
+        yield item
+
+
+def from_oxigraph_result(out: Any, max_rows: int | None = None, deadline: float | None = None) -> QueryResult:
+    """Turn what pyoxigraph returns (a local query, or parsed remote results) into a QueryResult.
+
+    Shared by the embedded engine and by remote queries (:mod:`coopgraph.store`), so a result
+    read from an endpoint has exactly the representation of one computed here.
+    """
+    import pyoxigraph as ox
+
+    if isinstance(out, ox.QueryBoolean):
+        return QueryResult("ASK", boolean=bool(out))
+    if isinstance(out, ox.QuerySolutions):
+        names = [v.value for v in out.variables]
+        rows = [Row([from_oxigraph(sol[v]) for v in names], names) for sol in _bounded(out, max_rows, deadline)]
+        return QueryResult("SELECT", vars=names, rows=rows)
+    g = Graph()  # QueryTriples, or triples parsed from a remote CONSTRUCT/DESCRIBE response
+    for t in _bounded(iter(out), max_rows, deadline):
+        g.add((from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)))
+    return QueryResult("CONSTRUCT", graph=g)
+
+
+def _execute(
+    graph: Any, text: str, engine: str, max_rows: int | None = None, deadline: float | None = None
+) -> QueryResult:
+    start = time.perf_counter()
+    if engine == "oxigraph":
+        store = oxigraph_store(graph)
+        try:
+            out = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+            result = from_oxigraph_result(out, max_rows, deadline)
+        except SyntaxError as e:
+            raise QueryError(f"syntax error: {e}") from None
+        except (OSError, RuntimeError, ValueError, TypeError) as e:
+            raise QueryError(f"query failed (oxigraph): {e}") from None
+    elif engine == "rdflib":
+        try:
+            out = graph.dataset.query(text, initNs=PREFIXES)
+            if out.type == "ASK":
+                result = QueryResult("ASK", boolean=bool(out.askAnswer))
+            elif out.type in ("CONSTRUCT", "DESCRIBE"):
+                g = Graph()
+                for t in out.graph:
+                    g.add(t)
+                result = QueryResult(out.type, graph=g)
+            else:
+                names = [str(v) for v in out.vars]
+                rows = [Row([b.get(v) for v in out.vars], names) for b in out.bindings]
+                # rdflib answers a grouped query over no solutions with one all-unbound row, where
+                # the spec (and Oxigraph) give none; such a row carries nothing, so it is dropped.
+                rows = [r for r in rows if any(t is not None for t in r)]
+                result = QueryResult("SELECT", vars=names, rows=rows)
+        except QueryError:
+            raise
+        except Exception as e:  # rdflib raises many unrelated types during evaluation
+            raise QueryError(f"query failed (rdflib): {' '.join(str(e).split())}") from None
+    else:
+        raise UsageError(f"unknown engine {engine!r}; valid engines: {', '.join(ENGINES)}")
+    result.query = text
+    result.engine = engine
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _child(conn: Any, graph: Any, text: str, engine: str) -> None:  # pragma: no cover - runs forked
+    try:
+        conn.send(("ok", _execute(graph, text, engine)))
+    except BaseException as e:  # noqa: BLE001 - everything must reach the parent
+        conn.send(("error", e))
+    finally:
+        conn.close()
+
+
+def execute(
+    graph: Any,
+    text: str,
+    engine: str = "rdflib",
+    timeout: float | None = None,
+    max_rows: int | None = None,
+    deadline: float | None = None,
+) -> QueryResult:
+    """Check syntax, then run ``text`` over ``graph.dataset`` on ``engine``, within ``timeout``.
+
+    Neither engine can be interrupted from Python mid-query, so with a timeout the query runs in
+    a forked child that is killed when time is up; the built graph is shared by the fork, not
+    rebuilt. A threaded caller (the server) must not fork: it passes ``deadline`` (a
+    :func:`time.monotonic` value) and ``max_rows`` instead, which the oxigraph engine checks
+    between result rows, raising :class:`QueryTimeout` / :class:`ResultTooLarge`.
+    """
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}; valid engines: {', '.join(ENGINES)}")
+    syntax_check(text, engine)
+    if engine == "oxigraph":
+        oxigraph_store(graph)  # build before forking, so the child does not redo it
+    if not timeout:
+        return _execute(graph, text, engine, max_rows, deadline)
+    if timeout < 0:
+        raise UsageError("--timeout must be positive")
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, graph, text, engine), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        if not parent.poll(timeout):
+            raise QueryError(f"query stopped after the {timeout:g}s timeout (--timeout); "
+                             "narrow it with parameters or raise the limit")
+        status, payload = parent.recv()
+    except EOFError:
+        raise QueryError("query process ended without a result") from None
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join(1)
+        parent.close()
+    if status == "error":
+        raise payload
+    return payload
+
+
+def select_query(
+    name: str | None = None,
+    *,
+    sparql: str | None = None,
+    file: str | Path | None = None,
+    library: QueryLibrary | None = None,
+) -> NamedQuery:
+    """The query meant by exactly one of a library name, SPARQL text or a file."""
+    if sum(x is not None for x in (name, sparql, file)) != 1:
+        raise UsageError("give exactly one of a query name, --sparql text or --file")
+    if name is not None:
+        return (library or QueryLibrary()).get(name)
+    if file is not None:
+        path = Path(file)
+        try:
+            return load_query(path)
+        except OSError as e:
+            raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
+    assert sparql is not None
+    question, declared, columns, notes, reasoning = parse_header(sparql)
+    return NamedQuery("sparql", None, sparql, question, declared, columns, notes, reasoning)
+
+
+def run(
+    graph: Any,
+    name: str | None = None,
+    /,
+    *,
+    sparql: str | None = None,
+    file: str | Path | None = None,
+    params: Mapping[str, Any] | None = None,
+    engine: str = "rdflib",
+    timeout: float | None = None,
+    library: QueryLibrary | None = None,
+    max_rows: int | None = None,
+    deadline: float | None = None,
+    **kwparams: Any,
+) -> QueryResult:
+    """Run a named query (or ad-hoc ``sparql`` text, or a ``file``) with parameters bound.
+
+    Parameters may be given as ``params`` or keywords (``agency="SAC"``). ``iri`` parameters
+    accept names and abbreviations, resolved by ``graph.resolve``. A query given as text or
+    file can be bound too, if its header declares parameters.
+    """
+    values = {**(params or {}), **kwparams}
+    query = select_query(name, sparql=sparql, file=file, library=library)
+    for key in values:
+        query.parameter(key)
+    resolve = getattr(graph, "resolve", None)
+    bound: dict[str, Node | None] = {}
+    for key, value in values.items():
+        param = query.parameter(key)
+        term = to_term(param, value, resolve)
+        bound[key] = canonical(graph, term) if isinstance(term, URIRef) else term
+    return execute(graph, query.bind(bound), engine=engine, timeout=timeout, max_rows=max_rows, deadline=deadline)
+
+
+def register(subparsers: Any) -> None:
+    """CLI hook found by :mod:`coopgraph.cli`; the commands live in :mod:`coopgraph.cli_queries`."""
+    from coopgraph.cli_queries import register as register_commands
+
+    register_commands(subparsers)

@@ -1,0 +1,459 @@
+"""The query library: goldens, two engines, reasoning payoff, parameter binding, formats, errors.
+
+Every test reads the one real build shared by the session (``real_graph``); each named query is
+run once per engine and cached, so the goldens and the two-engine comparison cost one run each.
+Expectations about content are written from the sources (the seed article's lines are quoted),
+not copied from the results.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Literal, URIRef
+
+from _support import ROOT
+from coopgraph import queries
+from coopgraph.errors import QueryError, UsageError
+from coopgraph.queries import QueryLibrary, QueryResult, Row, from_oxigraph, run
+from coopgraph.results import to_csv, to_json, to_table, to_tsv, to_xml, write
+
+QUERY_DIR = ROOT / "queries"
+GOLDEN_DIR = ROOT / "tests" / "golden" / "queries"
+LIBRARY = QueryLibrary(QUERY_DIR)
+NAMES = LIBRARY.names()
+ID = "https://w3id.org/coopgraph/id/"
+EV = ID + "evidence/most-2023-06-05-samr-reception/"
+SEED_MEETING = URIRef(ID + "meeting/2023-06-05-most-samr-reception")
+
+_cache: dict[tuple[str, str], QueryResult] = {}
+
+
+def named(graph, name: str, engine: str = "rdflib") -> QueryResult:  # noqa: ANN001
+    """Run a named query with its defaults, once per engine for the whole session."""
+    key = (name, engine)
+    if key not in _cache:
+        _cache[key] = run(graph, name, library=LIBRARY, engine=engine)
+    return _cache[key]
+
+
+@pytest.fixture(scope="session")
+def plain_graph(real_build: Path):  # noqa: ANN201 - coopgraph.CoopGraph
+    """The same build without the inferred triples: what the queries would see with no reasoner."""
+    import coopgraph
+
+    return coopgraph.open(build_dir=real_build, reasoning=False)
+
+
+def update_goldens(config: pytest.Config) -> bool:
+    return bool(config.getoption("--update-goldens")) or os.environ.get("COOPGRAPH_UPDATE_GOLDENS") == "1"
+
+
+def golden_text(result: QueryResult) -> str:
+    """The golden form: W3C JSON results (rows sorted) for SELECT/ASK, sorted N-Triples for graphs."""
+    if result.graph is not None:
+        from coopgraph.serialize import to_ntriples
+
+        return json.dumps({"triples": to_ntriples(result.graph).splitlines()}, ensure_ascii=False, indent=2) + "\n"
+    if result.kind == "ASK":
+        return to_json(result)
+    rows = sorted(result.rows, key=lambda r: tuple("" if t is None else queries.sparql_term_any(t) for t in r))
+    return to_json(QueryResult("SELECT", vars=result.vars, rows=rows))
+
+
+def parse_w3c(text: str, fmt: ox.QueryResultsFormat) -> QueryResult:
+    """Read results back with pyoxigraph's parser (independent of coopgraph's writers)."""
+    parsed = ox.parse_query_results(text, format=fmt)
+    if isinstance(parsed, ox.QueryBoolean):
+        return QueryResult("ASK", boolean=bool(parsed))
+    names = [v.value for v in parsed.variables]
+    return QueryResult("SELECT", vars=names, rows=[Row([from_oxigraph(s[v]) for v in names], names) for s in parsed])
+
+
+def rows_as_dicts(result: QueryResult) -> list[dict[str, str]]:
+    return [{k: str(v) for k, v in r.asdict().items() if v is not None and str(v) != ""} for r in result.rows]
+
+
+# -- the library itself ---------------------------------------------------------------------
+
+
+def test_library_answers_the_issue_questions_and_documents_each_query() -> None:
+    required = {
+        "meeting-participants", "meeting-leaders", "agency-agreements", "meeting-commitments",
+        "agency-hierarchy", "partners", "legal-status", "strategy-sources", "meeting-topics",
+        "provenance", "timeline", "agency-names", "scope-extensions", "people-met", "person-posts",
+        "country-topics", "conflicts",
+    }
+    assert required <= set(NAMES), required - set(NAMES)
+    assert len(NAMES) >= 17
+    for q in LIBRARY:
+        assert q.question.endswith("?") or q.question.endswith("."), q.name
+        assert q.columns, f"{q.name}: no Columns in the header"
+        assert q.parameters or q.form == "CONSTRUCT", f"{q.name}: no parameters"
+        for p in q.parameters:
+            assert p.type in queries.PARAM_TYPES and p.default, (q.name, p)
+
+
+def test_every_query_runs_unchanged_in_another_engine_with_its_defaults() -> None:
+    """The files as written (defaults in VALUES) are plain SPARQL 1.1: Oxigraph parses each."""
+    for q in LIBRARY:
+        ox.Store().query(q.text)  # raises SyntaxError otherwise
+
+
+# -- goldens and two engines ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_golden(name: str, real_graph, request: pytest.FixtureRequest) -> None:  # noqa: ANN001
+    result = named(real_graph, name)
+    q = LIBRARY.get(name)
+    if result.kind == "SELECT":
+        assert result.vars == list(q.columns), "header Columns must match the SELECT"
+    path = GOLDEN_DIR / f"{name}.json"
+    text = golden_text(result)
+    if update_goldens(request.config):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.is_file(), f"no golden result for {name}: run pytest --update-goldens"
+    assert path.read_text(encoding="utf-8") == text, f"{name}: result differs from {path.name}"
+
+
+def test_no_golden_without_a_query() -> None:
+    stale = {p.stem for p in GOLDEN_DIR.glob("*.json")} - set(NAMES)
+    assert not stale, f"goldens for queries that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_rdflib_and_oxigraph_agree(name: str, real_graph) -> None:  # noqa: ANN001
+    a, b = named(real_graph, name, "rdflib"), named(real_graph, name, "oxigraph")
+    assert a.kind == b.kind
+    if a.kind == "ASK":
+        assert a.boolean == b.boolean
+    elif a.graph is not None:
+        assert set(a.graph) == set(b.graph)
+    else:
+        assert a.vars == b.vars
+        assert a.sorted_rows() == b.sorted_rows()
+
+
+# -- what the sources say -------------------------------------------------------------------
+
+
+def test_partners_of_sac_include_stameq_through_the_2019_mou(real_graph) -> None:  # noqa: ANN001
+    # L22: "... hợp tác giữa Tổng cục Tiêu chuẩn Đo lường Chất lượng và ... (SAC) ... thông qua
+    # Bản ghi nhớ ký năm 2019."
+    result = run(real_graph, "partners", library=LIBRARY, agency="SAC")
+    rows = [r.values() for r in result]
+    assert {"partner": ID + "org/stameq", "via": "agreement", "through": ID + "agreement/2019-stameq-sac-mou",
+            "evidence": EV + "L22-s1"}.items() <= next(
+        r for r in rows if r["partner"] == ID + "org/stameq").items()
+    assert all(r["agency"] == ID + "org/sac" for r in rows)
+
+
+def test_leaders_of_the_reception(real_graph) -> None:  # noqa: ANN001
+    # L7: "Thứ trưởng Bộ KH&CN Lê Xuân Định ... đoàn ... (SAMR) do ông Bò Thuần, Phó Cục trưởng
+    # (cấp Thứ trưởng) SAMR làm Trưởng đoàn."
+    rows = {str(r.leader): r for r in run(real_graph, "meeting-leaders", library=LIBRARY, meeting=SEED_MEETING)}
+    assert set(rows) == {ID + "person/le-xuan-dinh", ID + "person/bo-thuan"}
+    host, guest = rows[ID + "person/le-xuan-dinh"], rows[ID + "person/bo-thuan"]
+    assert (str(host.sideRole), host.post, host.organisation) == (
+        "host", URIRef(ID + "post/most-deputy-minister"), URIRef(ID + "org/most"))
+    assert (str(guest.sideRole), guest.post, guest.rank, guest.organisation) == (
+        "visiting side", URIRef(ID + "post/samr-deputy-administrator"), URIRef(ID + "rank/vice-minister"),
+        URIRef(ID + "org/samr"))
+    assert str(guest.date) == "2023-06-05"
+
+
+def test_commitments_of_the_reception(real_graph) -> None:  # noqa: ANN001
+    # L24 s2: two follow-ups of the Chinese side; L32: six agreed by both sides.
+    result = run(real_graph, "meeting-commitments", library=LIBRARY, meeting=SEED_MEETING)
+    commitments = {str(r.commitment) for r in result}
+    assert len(commitments) == 8
+    c4 = [r for r in result if str(r.commitment).endswith("c4-expand-scope")]
+    assert {str(r.committedBy) for r in c4} == {ID + "org/most", ID + "org/samr"}
+    assert {str(r.topic) for r in c4} >= {ID + "topic/certification", ID + "topic/mutual-recognition-of-test-results"}
+    assert {str(r.agreement) for r in c4} == {ID + "agreement/2019-stameq-sac-mou"}
+    assert all(str(r.textVi).startswith("mở rộng phạm vi") for r in c4)
+
+
+def test_scope_extension_of_the_2019_mou(real_graph) -> None:  # noqa: ANN001
+    # L32: "rà soát lại biên bản ghi nhớ đã ký năm 2019, mở rộng phạm vi hợp tác đối với các hoạt
+    # động chứng nhận, thừa nhận lẫn nhau kết quả thử nghiệm"
+    rows = run(real_graph, "scope-extensions", library=LIBRARY, agreement=ID + "agreement/2019-stameq-sac-mou")
+    added = {str(r.addedTopic): r.withinExistingTopics for r in rows}
+    assert added == {ID + "topic/certification": Literal(False), ID + "topic/mutual-recognition-of-test-results": Literal(False)}
+
+
+def test_status_of_the_strategy_as_of_the_reception(real_graph) -> None:  # noqa: ANN001
+    # L13 s2: the National Standardization Strategy to 2030 "hiện đang trình Thủ tướng Chính phủ".
+    rows = run(real_graph, "legal-status", library=LIBRARY,
+               instrument=ID + "strategy/vn-national-standardization-strategy-2030", date="2023-06-05")
+    assert [(str(r.status), str(r.reportedBy), str(r.asOf)) for r in rows] == [
+        (ID + "status/submitted-for-approval", ID + "person/le-xuan-dinh", "2023-06-05")]
+    earlier = run(real_graph, "legal-status", library=LIBRARY,
+                  instrument=ID + "strategy/vn-national-standardization-strategy-2030", date="2023-03")
+    assert all(str(r.asOf) <= "2023-03" for r in earlier)
+
+
+def test_same_as_clusters_appear_once(real_graph) -> None:  # noqa: ANN001
+    """Bò Thuần and Pu Chun are one person (curator's owl:sameAs): one IRI in whole-graph answers."""
+    for name in ("people-met", "person-posts", "meeting-leaders", "partners"):
+        text = golden_text(named(real_graph, name))
+        assert ID + "person/pu-chun" not in text, name
+    by_other_name = run(real_graph, "person-posts", library=LIBRARY, person="Pu Chun")
+    assert {str(r.person) for r in by_other_name} == {ID + "person/bo-thuan"}
+    assert ID + "tenure/pu-chun--samr-deputy-administrator" in {str(r.tenure) for r in by_other_name}
+
+
+# -- reasoning pays -------------------------------------------------------------------------
+
+
+REASONING_CASES = [
+    # (query, params, what only reasoning provides)
+    ("partners", {"agency": "SAC"}, "cg:agreementPartner is a property chain"),
+    ("meeting-participants", {"meeting": str(SEED_MEETING)}, "cg:host/cg:visitor are chains over sides"),
+    ("agency-hierarchy", {"agency": "MOST"}, "transitive sub-organisation and its inverse"),
+    ("people-met", {"person": "le-xuan-dinh"}, "cg:met is a chain over attendances"),
+    ("person-posts", {"person": "le-xuan-dinh"}, "org:holds is a chain over tenures"),
+    ("meeting-topics", {"meeting": str(SEED_MEETING)}, "skos:broaderTransitive"),
+]
+
+
+@pytest.mark.parametrize(("name", "params", "why"), REASONING_CASES, ids=[c[0] for c in REASONING_CASES])
+def test_answer_needs_inferred_triples(name: str, params: dict, why: str, real_graph, plain_graph) -> None:  # noqa: ANN001
+    with_reasoning = run(real_graph, name, library=LIBRARY, **params)
+    without = run(plain_graph, name, library=LIBRARY, **params)
+    assert len(with_reasoning) > len(without), why
+    assert set(without.sorted_rows()) != set(with_reasoning.sorted_rows()), why
+
+
+def test_reasoning_details(real_graph, plain_graph) -> None:  # noqa: ANN001
+    sac = run(plain_graph, "partners", library=LIBRARY, agency="SAC")
+    assert len(sac) == 0  # no source states "partner": it follows from both being parties
+    roles = {(str(r.organisation).rsplit("/", 1)[-1], str(r.role))
+             for r in run(real_graph, "meeting-participants", library=LIBRARY, meeting=SEED_MEETING)}
+    plain_roles = {(str(r.organisation).rsplit("/", 1)[-1], str(r.role))
+                   for r in run(plain_graph, "meeting-participants", library=LIBRARY, meeting=SEED_MEETING)}
+    assert {("most", "host"), ("stameq", "host"), ("samr", "visiting side")} <= roles
+    assert {role for _, role in plain_roles} <= {"mentioned"}
+    below = {str(r.other).rsplit("/", 1)[-1]: int(r.depth) for r in
+             run(real_graph, "agency-hierarchy", library=LIBRARY, agency="MOST") if str(r.direction) == "below"}
+    assert below.get("stameq") == 1 and below.get("stameq-units") == 2
+    assert run(real_graph, "have-met", library=LIBRARY).boolean is True
+    assert run(plain_graph, "have-met", library=LIBRARY).boolean is False
+    broader = {str(r.broader) for r in run(real_graph, "meeting-topics", library=LIBRARY, meeting=SEED_MEETING)
+               if str(r.topic).endswith("/standardization-strategy")}
+    assert broader == {ID + "topic/standardization", ID + "topic/quality-infrastructure"}
+
+
+# -- parameters are RDF terms ---------------------------------------------------------------
+
+ATTACKS = [
+    '"} ; DROP ALL ; SELECT * WHERE { ?s ?p ?o } #',
+    "\") } } DELETE WHERE { ?s ?p ?o } #",
+    'x" ) } UNION { ?entity ?property ?matched } #',
+    "line\nbreak\\\" and 'single' quotes } ;",
+]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_crafted_text_is_bound_as_one_plain_literal(attack: str, real_graph) -> None:  # noqa: ANN001
+    before = len(real_graph.dataset)
+    q = LIBRARY.get("find")
+    bound = q.bind({"text": Literal(attack)})
+    start, end, names = queries._values_block(bound, ["text", "lang"])
+    row = queries._default_row(bound[start:end], names)
+    assert len(row) == 2 and row[1] == '"en"'
+    # The row's first term is exactly the attack as one literal: read it back with Oxigraph.
+    store = ox.Store()
+    value = list(store.query(f"SELECT ?v WHERE {{ VALUES ?v {{ {row[0]} }} }}"))[0]["v"]
+    assert from_oxigraph(value) == Literal(attack)
+    # Outside the VALUES row the query text is untouched.
+    original_start, original_end, _ = queries._values_block(q.text, ["text", "lang"])
+    assert bound[:start] == q.text[:original_start] and bound[end:] == q.text[original_end:]
+    for engine in ("rdflib", "oxigraph"):
+        result = run(real_graph, "find", library=LIBRARY, text=attack, engine=engine)
+        assert result.kind == "SELECT" and len(result) == 0
+    assert len(real_graph.dataset) == before
+
+
+def test_an_honest_text_finds_things(real_graph) -> None:  # noqa: ANN001
+    rows = run(real_graph, "find", library=LIBRARY, text="samr")
+    assert ID + "org/samr" in {str(r.entity) for r in rows}
+
+
+def test_iri_parameters_cannot_break_out(real_graph) -> None:  # noqa: ANN001
+    with pytest.raises(UsageError):
+        queries.sparql_term(URIRef("https://x.example/> } DROP ALL #"))
+    with pytest.raises(UsageError):
+        run(real_graph, "partners", library=LIBRARY, agency='SAC" } DROP ALL #')
+
+
+def test_parameters_accept_names_and_types(real_graph) -> None:  # noqa: ANN001
+    by_name = run(real_graph, "agency-hierarchy", library=LIBRARY, agency="Bộ Khoa học và Công nghệ")
+    by_iri = run(real_graph, "agency-hierarchy", library=LIBRARY, agency=ID + "org/most")
+    assert by_name.sorted_rows() == by_iri.sorted_rows() and len(by_iri) > 0
+    q = LIBRARY.get("timeline")
+    assert queries.to_term(q.parameter("from"), "2019") == Literal("2019", datatype=URIRef(
+        "http://www.w3.org/2001/XMLSchema#gYear"))
+    with pytest.raises(UsageError):
+        queries.to_term(q.parameter("from"), "June 2019")
+    rows = run(real_graph, "timeline", library=LIBRARY, actor="org/stameq", **{"from": "2019", "to": "2019-12"})
+    assert rows and all("2019" <= str(r.date)[:7] <= "2019-12" for r in rows)
+
+
+# -- formats --------------------------------------------------------------------------------
+
+
+FORMAT_CASES = [("partners", {"agency": "SAC"}), ("meeting-leaders", {}), ("meeting-commitments", {}),
+                ("agency-names", {"agency": "org/stameq"})]
+
+
+@pytest.mark.parametrize(("name", "params"), FORMAT_CASES, ids=[c[0] for c in FORMAT_CASES])
+def test_w3c_formats_parse_in_an_independent_reader(name: str, params: dict, real_graph) -> None:  # noqa: ANN001
+    result = run(real_graph, name, library=LIBRARY, **params) if params else named(real_graph, name)
+    assert len(result) > 0
+    table = to_table(result)
+    for text, fmt in ((to_json(result), ox.QueryResultsFormat.JSON), (to_xml(result), ox.QueryResultsFormat.XML),
+                      (to_tsv(result), ox.QueryResultsFormat.TSV)):
+        parsed = parse_w3c(text, fmt)
+        assert parsed.vars == result.vars
+        assert [tuple(r) for r in parsed.rows] == [tuple(r) for r in result.rows], fmt
+        assert to_table(parsed) == table
+    # CSV is lossy by design (values only): read it with the csv module and compare the values.
+    text = to_csv(result)
+    assert "\r\n" in text and text.endswith("\r\n")
+    records = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [{k: v for k, v in r.items() if v != ""} for r in records] == rows_as_dicts(result)
+
+
+def test_ask_and_construct_formats(real_graph) -> None:  # noqa: ANN001
+    ask = named(real_graph, "have-met")
+    for text, fmt in ((to_json(ask), ox.QueryResultsFormat.JSON), (to_xml(ask), ox.QueryResultsFormat.XML)):
+        assert parse_w3c(text, fmt).boolean is True
+    with pytest.raises(UsageError):
+        write(ask, "csv")
+    net = named(real_graph, "partner-network")
+    assert len(net) > 0
+    for fmt, rdf in (("turtle", ox.RdfFormat.TURTLE), ("nt", ox.RdfFormat.N_TRIPLES), ("jsonld", ox.RdfFormat.JSON_LD)):
+        triples = list(ox.parse(write(net, fmt).encode(), format=rdf))
+        assert len(triples) == len(net), fmt
+    with pytest.raises(UsageError):
+        write(net, "json")
+
+
+# -- bad input ------------------------------------------------------------------------------
+
+
+def test_syntax_error_names_line_and_column(real_graph) -> None:  # noqa: ANN001
+    cases = [
+        ("SELECT ?s\nWHERE {\n  ?s ?p ?o .\n  FILTER(?s = )\n}\n", "line 4, column 3"),
+        ("SELECT ?s\nWHERE {\n  ?s ?p ?o .\n  ?s nope:p ?o .\n}\n", "line 4, column 12: undeclared prefix"),
+    ]
+    for text, where in cases:
+        for engine in ("rdflib", "oxigraph"):
+            with pytest.raises(QueryError) as e:
+                run(real_graph, sparql=text, engine=engine)
+            assert where in str(e.value), (engine, str(e.value))
+
+
+def test_unknown_query_and_parameter_list_the_valid_ones(real_graph) -> None:  # noqa: ANN001
+    with pytest.raises(UsageError) as e:
+        run(real_graph, "partnrs", library=LIBRARY)
+    assert "partners" in str(e.value) and "meeting-leaders" in str(e.value)
+    with pytest.raises(UsageError) as e:
+        run(real_graph, "partners", library=LIBRARY, agencyy="SAC")
+    assert "agency" in str(e.value) and "lang" in str(e.value)
+
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def test_timeout_stops_the_query(real_graph) -> None:  # noqa: ANN001
+    with pytest.raises(QueryError) as e:
+        run(real_graph, sparql=SLOW, timeout=0.5)
+    assert "timeout" in str(e.value)
+    assert e.value.exit_code == 2
+    fast = run(real_graph, "have-met", library=LIBRARY, timeout=60)
+    assert fast.boolean is True
+
+
+# -- the CLI and the Python API ---------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(real_graph, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):  # noqa: ANN001, ANN201
+    """Run ``coopgraph ...`` in-process on the session's graph (no reload per call)."""
+    import coopgraph.cli_queries as cq
+    from coopgraph.cli import main
+
+    monkeypatch.setattr(cq, "open_from_args", lambda args: real_graph)
+    monkeypatch.setenv("COOPGRAPH_HOME", str(ROOT))
+
+    def invoke(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke
+
+
+def test_cli_lists_queries(cli) -> None:  # noqa: ANN001
+    code, out, _ = cli("queries")
+    assert code == 0
+    lines = [line for line in out.splitlines() if line and not line.startswith(" ")]
+    assert len(lines) == len(NAMES) >= 17
+    assert any(line.startswith("partners ") and "cooperation partners" in line for line in lines)
+
+
+def test_cli_query_formats_and_stdout_is_clean(cli) -> None:  # noqa: ANN001
+    code, out, err = cli("query", "partners", "--param", "agency=SAC", "--format", "json")
+    assert code == 0 and "rows in" in err
+    parsed = parse_w3c(out, ox.QueryResultsFormat.JSON)
+    assert {str(r.partner) for r in parsed} == {ID + "org/stameq"}
+    code, out, _ = cli("query", "partners", "-p", "agency=SAC", "--lang", "vi")
+    assert code == 0 and "Tổng cục Tiêu chuẩn Đo lường Chất lượng" in out
+    code, out, _ = cli("query", "--sparql", "ASK { ?s cg:met ?o }", "--format", "xml")
+    assert code == 0 and "<boolean>true</boolean>" in out
+    code, out, _ = cli("query", "partner-network", "--format", "nt")
+    assert code == 0 and "cooperationPartner" in out
+
+
+def test_cli_query_file(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    path = tmp_path / "q.rq"
+    path.write_text("# Question: count meetings?\n# Parameters:\n#   ?lang  string  default \"en\"  unused\n"
+                    'SELECT (COUNT(?m) AS ?n) WHERE { VALUES (?lang) { ("en") } ?m a cg:Meeting }\n',
+                    encoding="utf-8")
+    code, out, _ = cli("query", "--file", str(path), "--format", "csv", "--lang", "vi")
+    assert code == 0 and out.startswith("n\r\n") and int(out.split("\r\n")[1]) > 0
+
+
+def test_cli_bad_input_exit_2(cli) -> None:  # noqa: ANN001
+    code, out, err = cli("query", "nope")
+    assert code == 2 and out == "" and "valid queries:" in err
+    code, _, err = cli("query", "partners", "--param", "agencyy=SAC")
+    assert code == 2 and "valid parameters: agency, lang" in err
+    code, _, err = cli("query", "--sparql", "SELECT * WHERE {\n ?s ?p }")
+    assert code == 2 and "line 2, column" in err
+    code, _, err = cli("query", "--sparql", SLOW, "--timeout", "0.5")
+    assert code == 2 and "timeout" in err
+    code, _, err = cli("query", "partner-network", "--format", "csv")
+    assert code == 2 and "graph" in err
+
+
+def test_python_api(real_graph, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("COOPGRAPH_HOME", str(ROOT))
+    result = real_graph.query("meeting-leaders", meeting=str(SEED_MEETING))
+    record = next(r for r in result.records() if r["leader"].endswith("/bo-thuan"))
+    assert record["leaderLabel"] == "Bò Thuần"
+    assert record["date"].isoformat() == "2023-06-05"  # typed: a datetime.date
+    pandas = pytest.importorskip("pandas")
+    frame = result.to_dataframe()
+    assert isinstance(frame, pandas.DataFrame) and list(frame.columns) == result.vars

@@ -26,7 +26,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     (root / "ontology").symlink_to(ROOT / "ontology")
     (root / "shapes").symlink_to(FIXTURES / "shapes")
     (root / "data").symlink_to(FIXTURES / "data")
-    (root / "queries").mkdir()
+    (root / "queries").symlink_to(ROOT / "queries")
     old = os.environ.get("COOPGRAPH_HOME")
     os.environ["COOPGRAPH_HOME"] = str(root)
     yield root

@@ -23,7 +23,8 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from coopgraph import __version__
 from coopgraph.errors import InvalidData
-from coopgraph.load import load_dataset, load_ontology, load_shapes
+from coopgraph.load import data_files, load_dataset, load_ontology, load_shapes
+from coopgraph.resources import resource_dir
 from coopgraph.namespaces import CG, DCAT, DCTERMS, ID, INFERRED_GRAPH, ONTOLOGY, OWL, RDF, VOID, XSD, curie, slugify
 from coopgraph.reason import reason
 from coopgraph.serialize import to_jsonld, to_ntriples, to_trig, to_turtle
@@ -31,6 +32,7 @@ from coopgraph.validate import ValidationReport, validate
 
 Progress = Callable[[str], None]
 
+DEFAULT_OUT = "build"
 DATASET_IRI = ID["dataset/coopgraph"]
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
@@ -140,9 +142,27 @@ def compute(
     )
 
 
+def is_current(out_dir: str | Path = DEFAULT_OUT) -> bool:
+    """True when a finished build is newer than every data, ontology and shapes file.
+
+    Lets read-only commands reuse the build instead of validating and reasoning again, without
+    ever answering from a build that predates an edit.
+    """
+    built = Path(out_dir) / "coopgraph.trig"
+    if not built.is_file():
+        return False
+    inputs = list(data_files())
+    for kind in ("ontology", "shapes"):
+        folder = resource_dir(kind)
+        if folder.is_dir():
+            inputs.extend(p for p in folder.iterdir() if p.is_file())
+    newest = max((p.stat().st_mtime for p in inputs), default=0.0)
+    return built.stat().st_mtime >= newest
+
+
 def build(
     data_paths: Iterable[str | Path] | None = None,
-    out_dir: str | Path = "build",
+    out_dir: str | Path = DEFAULT_OUT,
     curation: bool = True,
     progress: Progress | None = None,
 ) -> BuildResult:

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import json
 import sys
+from pathlib import Path
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -76,8 +77,18 @@ def open_from_args(args: argparse.Namespace) -> CoopGraph:
         from coopgraph.fastbuild import open_store
 
         return open_store(args.store)
+    build_dir = args.build
+    if build_dir is None and args.data is None:
+        # A read-only command should not re-validate and re-reason what `coopgraph build` already
+        # wrote; the default build folder is used when it is newer than every input.
+        from coopgraph.build import DEFAULT_OUT, is_current
+
+        if is_current(DEFAULT_OUT):
+            build_dir = DEFAULT_OUT
+        elif (Path(DEFAULT_OUT) / "coopgraph.trig").is_file():
+            diag(f"coopgraph: {DEFAULT_OUT}/ is older than the data; reading the data files (run `coopgraph build`)")
     return coopgraph.open(
-        build_dir=args.build, data_paths=args.data, curation=not args.no_curation, progress=None
+        build_dir=build_dir, data_paths=args.data, curation=not args.no_curation, progress=None
     )
 
 

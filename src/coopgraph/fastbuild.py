@@ -1,0 +1,413 @@
+"""The fast build: a persistent pyoxigraph store with asserted and inferred graphs, kept up to date.
+
+``coopgraph build --store DIR`` loads the data with pyoxigraph's parsers, validates it with
+:mod:`coopgraph.fastvalidate`, reasons with :mod:`coopgraph.fastreason` and writes an on-disk
+store, so that ``coopgraph query NAME --store DIR`` opens it in milliseconds and re-parses and
+re-reasons nothing. ``coopgraph update --store DIR FILE...`` adds or replaces sources.
+
+A store folder holds three pyoxigraph stores, because three different views are needed and a
+SPARQL query over an explicit list of tens of thousands of evidence graphs is far slower than
+over the union of all graphs:
+
+``main``
+    what queries see, the same graphs as :attr:`coopgraph.CoopGraph.dataset`: the asserted
+    evidence graphs, ``graph/inferred`` (exactly what :func:`coopgraph.reason.reason` keeps)
+    and ``graph/ontology``.
+``validation``
+    what the shapes see, as with pySHACL's ``ont_graph``: the asserted graphs plus the ontology
+    triples pySHACL mixes in; never the inferred graph (a range axiom must not make a wrong
+    value valid).
+``closure``
+    the rest of the OWL 2 RL closure, which reason.py drops as noise but later joins may need
+    (``graph/ontology-closure``: the owlrl closure of the ontology alone, from which the rules
+    are rebuilt without running owlrl; the default graph: data-level noise such as owl:sameAs
+    between two literal values of a functional property).
+
+Adding a source runs the rules semi-naively from its new triples only and re-validates the
+nodes it mentions. Replacing a source (its graphs already exist) removes the old graphs and
+rebuilds the inferred graph from the stored asserted data: deletions can invalidate any
+consequence, and recomputing is simpler to trust than tracking support.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from coopgraph import __version__
+from coopgraph import fastreason as fr
+from coopgraph import fastvalidate as fv
+from coopgraph.errors import InputError, InvalidData, UsageError
+from coopgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from coopgraph.progress import Progress
+from coopgraph.validate import ValidationReport, ValidationResult
+
+INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
+ONTOLOGY = ox.NamedNode(str(ONTOLOGY_GRAPH))
+ONTOLOGY_CLOSURE = ox.NamedNode("https://w3id.org/coopgraph/graph/ontology-closure")
+STORE_FORMAT = 1
+
+_FORMATS = {
+    ".trig": ox.RdfFormat.TRIG, ".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS, ".jsonld": ox.RdfFormat.JSON_LD,
+}
+
+Triple = fr.Triple
+
+
+@dataclass
+class StoreResult:
+    """What a store build or update did, for the CLI summary, tests and benchmarks."""
+
+    store_dir: Path
+    triples_asserted: int
+    triples_inferred: int
+    report: ValidationReport
+    mode: str = "build"
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def conforms(self) -> bool:
+        return self.report.conforms
+
+    def summary(self) -> str:
+        lines = [f"store: {self.store_dir}", f"mode: {self.mode}",
+                 f"triples asserted: {self.triples_asserted}", f"triples inferred: {self.triples_inferred}",
+                 f"conforms: {'yes' if self.conforms else 'no'}", self.report.summary()]
+        lines += [f"{k}: {v:.2f}s" for k, v in self.seconds.items()]
+        return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def parse_quads(paths: Iterable[str | Path]) -> list[ox.Quad]:
+    """All quads of the files, parsed by pyoxigraph; a syntax error names file, line and column."""
+    quads: list[ox.Quad] = []
+    for path in map(Path, paths):
+        fmt = _FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            raise UsageError(f"{path}: unknown file type {path.suffix!r} (expected one of {', '.join(_FORMATS)})")
+        if not path.is_file():
+            raise InputError(path, 0, 0, "no such file")
+        try:
+            quads.extend(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
+        except SyntaxError as e:
+            raise InputError(path, e.lineno or 0, e.offset or 0, e.msg or str(e)) from None
+    return quads
+
+
+def _triple(q: ox.Quad) -> Triple:
+    return (q.subject, q.predicate, q.object)
+
+
+def _files_digest(kind: str) -> str:
+    from coopgraph.resources import resource_dir
+
+    h = hashlib.sha256()
+    for path in sorted(resource_dir(kind).glob("*.ttl")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _encode(t: fr.Term) -> list[str]:
+    if isinstance(t, ox.Literal):
+        return ["L", t.value, t.datatype.value, t.language or ""]
+    return ["B" if isinstance(t, ox.BlankNode) else "I", t.value]
+
+
+def _decode(x: list[str]) -> fr.Term:
+    if x[0] == "L":
+        return ox.Literal(x[1], language=x[3]) if x[3] else ox.Literal(x[1], datatype=ox.NamedNode(x[2]))
+    return ox.BlankNode(x[1]) if x[0] == "B" else ox.NamedNode(x[1])
+
+
+LITERAL_SUBJECTS = "closure-literal-subjects.jsonl"
+
+
+def _save_closure(closure: ox.Store, folder: Path, ontology_closure: set[Triple], noise: set[Triple],
+                  append: bool = False) -> None:
+    """Store the non-query part of the closure; RDF cannot have literal subjects, so the triples
+    that do (``"2019-01-15"^^xsd:date owl:sameAs "2020-01-16"^^xsd:date``) go to a JSON-lines file."""
+    closure.bulk_extend(ox.Quad(*x, ONTOLOGY_CLOSURE) for x in ontology_closure
+                        if not isinstance(x[0], ox.Literal))
+    closure.bulk_extend(ox.Quad(*x, ox.DefaultGraph()) for x in noise if not isinstance(x[0], ox.Literal))
+    lines = [json.dumps([_encode(t) for t in x], ensure_ascii=False) + "\n"
+             for x in (*ontology_closure, *noise) if isinstance(x[0], ox.Literal)]
+    with open(folder / LITERAL_SUBJECTS, "a" if append else "w", encoding="utf-8") as f:
+        f.writelines(sorted(lines))
+
+
+def _literal_subjects(folder: Path) -> set[Triple]:
+    path = folder / LITERAL_SUBJECTS
+    if not path.is_file():
+        return set()
+    with open(path, encoding="utf-8") as f:
+        return {tuple(_decode(x) for x in json.loads(line)) for line in f}  # type: ignore[misc]
+
+
+def _timed(seconds: dict[str, float], step: str, start: float) -> float:
+    now = time.perf_counter()
+    seconds[step] = round(now - start, 3)
+    return now
+
+
+def _report_to_json(report: ValidationReport) -> str:
+    return report.to_json()
+
+
+def _report_from_json(text: str) -> ValidationReport:
+    doc = json.loads(text)
+    return ValidationReport([ValidationResult(**{**r, "files": tuple(r.get("files", ()))}) for r in doc["results"]])
+
+
+def _swap(tmp: Path, target: Path) -> None:
+    """Replace ``target`` by ``tmp`` with renames, so a failed build never leaves half a store."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        target.rename(old)
+    tmp.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# full build
+
+
+def build_store(
+    data_paths: Iterable[str | Path] | None,
+    store_dir: str | Path,
+    *,
+    allow_invalid: bool = False,
+    progress: bool = True,
+) -> StoreResult:
+    """Load, validate, reason and write a store folder (replacing ``store_dir`` on success)."""
+    from coopgraph.load import data_files, load_ontology
+
+    files = [Path(p) for p in data_paths] if data_paths else data_files()
+    target = Path(store_dir).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    seconds: dict[str, float] = {}
+    try:
+        t = time.perf_counter()
+        quads = parse_quads(files)
+        asserted = {_triple(q) for q in quads}
+        ontology_graph = load_ontology()
+        rules = fr.project_rules()
+        t = _timed(seconds, "load", t)
+
+        validation = ox.Store(str(tmp / "validation"))
+        validation.bulk_extend(quads)
+        fv.load_view(validation, ontology_graph)
+        with Progress("validate", unit="shapes") as bar:
+            report = fv.validate_store(validation, progress=bar.update)
+        t = _timed(seconds, "validate", t)
+        if not report.conforms and not allow_invalid:
+            raise InvalidData(f"data does not conform to the shapes ({report.count('Violation')} violation(s))", report)
+
+        with Progress("reason", unit="triples derived") as bar:
+            result = fr.reason_triples(asserted, rules, progress=lambda _r, n: bar.update(n))
+        t = _timed(seconds, "reason", t)
+
+        main = ox.Store(str(tmp / "main"))
+        main.bulk_extend(quads)
+        main.bulk_extend(ox.Quad(*x, INFERRED) for x in result.inferred)
+        main.bulk_extend(ox.Quad(*x, ONTOLOGY) for x in rules.ontology)
+        closure = ox.Store(str(tmp / "closure"))
+        _save_closure(closure, tmp, rules.ontology_closure, result.noise - rules.ontology_closure)
+        for st in (validation, main, closure):
+            st.flush()
+        t = _timed(seconds, "write", t)
+
+        manifest = {
+            "format": STORE_FORMAT, "coopgraph": __version__, "pyoxigraph": ox.__version__ if hasattr(ox, "__version__") else "",
+            "ontology": _files_digest("ontology"), "shapes": _files_digest("shapes"),
+            "files": [str(p.resolve()) for p in files],
+            "triples_asserted": len(asserted), "triples_inferred": len(result.inferred), "seconds": seconds,
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        (tmp / "validation.json").write_text(_report_to_json(report), encoding="utf-8")
+        del validation, main, closure
+        gc.collect()
+        _swap(tmp, target)
+    except BaseException:
+        gc.collect()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return StoreResult(target, len(asserted), len(result.inferred), report, "build", seconds)
+
+
+# ---------------------------------------------------------------------------------------------
+# opening a built store for queries
+
+
+class StoreGraph:
+    """A built store, opened read-only: what :mod:`coopgraph.queries` runs named queries on.
+
+    Offers the two things the query library uses: ``oxigraph`` (the store; the embedded engine
+    uses it as it is instead of copying a dataset) and ``resolve`` (names to IRIs, here by IRI,
+    CURIE, ``kind/slug`` or an exact label; the diacritics-insensitive search of
+    :class:`coopgraph.CoopGraph` would need an index over every label).
+    """
+
+    def __init__(self, store_dir: str | Path) -> None:
+        self.dir = Path(store_dir)
+        manifest = self.dir / "manifest.json"
+        if not manifest.is_file():
+            raise UsageError(f"{self.dir} is not a coopgraph store (no manifest.json); build one with "
+                             "`coopgraph build --store DIR`")
+        self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+        self.oxigraph = ox.Store.read_only(str(self.dir / "main"))
+
+    def _known(self, iri: str) -> bool:
+        node = ox.NamedNode(iri)
+        return next(iter(self.oxigraph.quads_for_pattern(node, None, None, None)), None) is not None
+
+    def resolve(self, name: str | URIRef) -> URIRef:
+        """IRI, CURIE, ``kind/slug`` or exact label (vi, en, zh or plain) -> IRI."""
+        import re
+
+        text = str(name).strip()
+        prefix, _, local = text.partition(":")
+        candidates = []
+        if prefix in PREFIXES and not local.startswith("//"):
+            candidates.append(PREFIXES[prefix] + local)
+        if re.fullmatch(r"[a-z][a-z-]*/[a-z0-9][a-z0-9/-]*", text):
+            candidates.append("https://w3id.org/coopgraph/id/" + text)
+        if "://" in text or text.startswith("urn:"):
+            candidates.append(text)
+        for iri in candidates:
+            if self._known(iri):
+                return URIRef(iri)
+        found: set[str] = set()
+        for prop in ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
+                     "https://w3id.org/coopgraph/def#abbreviation", "http://www.w3.org/2004/02/skos/core#altLabel"):
+            for lit in [ox.Literal(text)] + [ox.Literal(text, language=lang) for lang in ("vi", "en", "zh")]:
+                for q in self.oxigraph.quads_for_pattern(None, ox.NamedNode(prop), lit, None):
+                    if isinstance(q.subject, ox.NamedNode):
+                        found.add(q.subject.value)
+        if len(found) == 1:
+            return URIRef(found.pop())
+        if found:
+            raise UsageError(f"{text!r} is ambiguous: {'; '.join(sorted(found))}")
+        raise UsageError(f"no entity named {text!r} in the store (give an IRI, a CURIE, kind/slug or an exact label)")
+
+
+def open_store(store_dir: str | Path) -> StoreGraph:
+    """Open a built store for queries."""
+    return StoreGraph(store_dir)
+
+
+# ---------------------------------------------------------------------------------------------
+# incremental update
+
+
+def _stores(store_dir: Path) -> tuple[ox.Store, ox.Store, ox.Store, dict]:
+    manifest_path = store_dir / "manifest.json"
+    if not manifest_path.is_file():
+        raise UsageError(f"{store_dir} is not a coopgraph store (no manifest.json)")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("ontology") != _files_digest("ontology") or manifest.get("shapes") != _files_digest("shapes"):
+        raise UsageError("the ontology or the shapes changed since the store was built: rebuild it "
+                         "(`coopgraph build --store DIR`)")
+    return (ox.Store(str(store_dir / "main")), ox.Store(str(store_dir / "validation")),
+            ox.Store(str(store_dir / "closure")), manifest)
+
+
+def _rules_from_stores(main: ox.Store, closure: ox.Store, folder: Path) -> fr.Rules:
+    ontology = {_triple(q) for q in main.quads_for_pattern(None, None, None, ONTOLOGY)}
+    onto_closure = {_triple(q) for q in closure.quads_for_pattern(None, None, None, ONTOLOGY_CLOSURE)}
+    onto_closure |= ontology  # literal-subject triples of the ontology closure are only noise for rules
+    return fr.rules_from_closure(ontology, onto_closure)
+
+
+def _focus_of(triples: Iterable[Triple]) -> set[fr.Term]:
+    return {x for t in triples for x in (t[0], t[2]) if not isinstance(x, ox.Literal)}
+
+
+def update_store(store_dir: str | Path, paths: Iterable[str | Path]) -> StoreResult:
+    """Add sources to a built store, or replace them if their graphs are already there."""
+    store_dir = Path(store_dir)
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    main, validation, closure, manifest = _stores(store_dir)
+    quads = parse_quads(paths)
+    graphs = {q.graph_name for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)}
+    existing = {g for g in graphs if main.contains_named_graph(g)}
+    rules = _rules_from_stores(main, closure, store_dir)
+    t = _timed(seconds, "load", t)
+    if existing:
+        for g in existing:
+            main.remove_graph(g)
+            validation.remove_graph(g)
+        main.extend(quads)
+        validation.extend(quads)
+        asserted = {_triple(q) for q in validation.quads_for_pattern(None, None, None, None)
+                    if q.graph_name != fv.INOCULATED_GRAPH}
+        report = fv.validate_store(validation)
+        t = _timed(seconds, "validate", t)
+        result = fr.reason_triples(asserted, rules)
+        main.clear_graph(INFERRED)
+        main.extend(ox.Quad(*x, INFERRED) for x in result.inferred)
+        closure.clear_graph(ox.DefaultGraph())
+        _save_closure(closure, store_dir, set(), result.noise - rules.ontology_closure)
+        _save_closure(closure, store_dir, {x for x in rules.ontology_closure if isinstance(x[0], ox.Literal)},
+                      set(), append=True)
+        n_inferred, mode = len(result.inferred), "replace"
+        manifest["triples_asserted"] = len(asserted)
+        t = _timed(seconds, "reason", t)
+    else:
+        incoming = {_triple(q) for q in quads}
+        was_inferred = {x for x in incoming if next(iter(main.quads_for_pattern(*x, INFERRED)), None) is not None}
+        was_asserted = {x for x in incoming if any(q.graph_name not in (INFERRED, ONTOLOGY)
+                                                   for q in main.quads_for_pattern(*x, None))}
+        new = {x for x in incoming - was_asserted
+               if x in was_inferred or next(iter(main.quads_for_pattern(*x, None)), None) is None}
+        main.extend(quads)
+        validation.extend(quads)
+        focus = _focus_of(incoming - was_asserted)
+        old = _report_from_json((store_dir / "validation.json").read_text(encoding="utf-8"))
+        names = {fv._name(x) for x in focus}
+        fresh = fv.validate_store(validation, focus=focus)
+        report = ValidationReport(sorted([r for r in old.results if r.focus not in names] + fresh.results,
+                                         key=lambda r: (fv._SEVERITY_ORDER.get(r.severity, 9), r)))
+        t = _timed(seconds, "validate", t)
+        for x in incoming - was_asserted:  # asserted now: a full rebuild would not list them as inferred
+            main.remove(ox.Quad(*x, INFERRED))
+            closure.remove(ox.Quad(*x, ox.DefaultGraph()))
+        keep, noise = fr.reason_delta([main, closure], new, rules, extra=_literal_subjects(store_dir))
+        main.extend(ox.Quad(*x, INFERRED) for x in keep)
+        _save_closure(closure, store_dir, set(), noise, append=True)
+        n_inferred = manifest.get("triples_inferred", 0) + len(keep) - len(was_inferred - was_asserted)
+        manifest["triples_asserted"] = manifest.get("triples_asserted", 0) + len(incoming - was_asserted)
+        mode = "add"
+        t = _timed(seconds, "reason", t)
+    for st in (main, validation, closure):
+        st.flush()
+    manifest["files"] = sorted(set(manifest["files"]) | {str(Path(p).resolve()) for p in paths})
+    manifest["triples_inferred"] = n_inferred
+    (store_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    (store_dir / "validation.json").write_text(_report_to_json(report), encoding="utf-8")
+    _timed(seconds, "write", t)
+    return StoreResult(store_dir, manifest["triples_asserted"], n_inferred, report, mode, seconds)
+
+
+def store_quads(store_dir: str | Path, graph: ox.NamedNode | None = None) -> Iterator[ox.Quad]:
+    """Quads of the main store (one graph or all), for tests and exports."""
+    store = ox.Store.read_only(str(Path(store_dir) / "main"))
+    yield from store.quads_for_pattern(None, None, None, graph)

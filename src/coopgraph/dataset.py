@@ -44,6 +44,12 @@ from coopgraph.reason import reason
 LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label, FOAF.name)
 NAME_PROPERTIES = (*LABEL_PROPERTIES, SKOS.altLabel, CG.abbreviation, CG.nameText)
 _SPECIAL_GRAPHS = {INFERRED_GRAPH, ONTOLOGY_GRAPH}
+# What a name usually means when it also labels qualifying nodes (checked on the reasoned graph,
+# so subclasses count).
+PRIMARY_CLASSES = (
+    CG.Agency, FOAF.Person, CG.Country, CG.Meeting, CG.Agreement, CG.Commitment,
+    CG.LegalInstrument, CG.Strategy, CG.Project, CG.SourceDocument, SKOS.Concept,
+)
 
 
 def normalize(text: str) -> str:
@@ -264,12 +270,21 @@ class CoopGraph:
             return next(iter(matches))
         if matches and self._one_person_or_body(matches):
             return min(matches, key=str)  # one owl:sameAs cluster: its first IRI, as queries use
+        primary = {m for m in matches or () if self._is_primary(m)}
+        if primary and (len(primary) == 1 or self._one_person_or_body(primary)):
+            # "STAMEQ" also labels meeting sides made of STAMEQ: the agency is what was meant.
+            return min(primary, key=str)
         if matches:
             listed = "; ".join(f"{self.label(m)} <{m}>" for m in sorted(matches))
             raise UsageError(f"{text!r} is ambiguous: {listed}")
         close = difflib.get_close_matches(key, list(self._display), n=5, cutoff=0.5)
         hint = "; did you mean: " + ", ".join(repr(self._display[c]) for c in close) if close else ""
         raise UsageError(f"no entity named {text!r}{hint}")
+
+    def _is_primary(self, node: URIRef) -> bool:
+        """Actors, events, documents and concepts, as against the nodes that qualify them
+        (sides, tenures, attendances, names), which often borrow an actor's label."""
+        return any((node, RDF.type, cls) in self.graph for cls in PRIMARY_CLASSES)
 
     def _one_person_or_body(self, entities: set[URIRef]) -> bool:
         """True when ``entities`` are all owl:sameAs one another (two spellings of one name)."""

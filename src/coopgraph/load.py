@@ -128,7 +128,7 @@ def load_dataset(
                 graphs[name] = dataset.graph(name)
             graphs[name].add((s, p, o))
             if origins is not None:
-                origins.setdefault(s, set()).add(str(path))
+                origins.setdefault(s, set()).add(_display_path(path))
     if not curation:
         drop_curation(dataset)
     return dataset
@@ -166,3 +166,12 @@ def load_ontology() -> Graph:
 def load_shapes() -> Graph:
     """All SHACL shapes; empty when the shapes folder does not exist yet."""
     return _load_folder("shapes")
+
+
+def _display_path(path: Path) -> str:
+    """The path as the user would type it: relative to the working folder when inside it, so
+    reports name files the same way on every checkout (and builds stay byte-identical)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -93,3 +93,19 @@ def sparql_server(real_build: Path) -> Iterator:
                           cors_origins=("http://allowed.example",), max_rows=2000, timeout=10)
     with SparqlServer(config) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def repo_home() -> Iterator[Path]:
+    """COOPGRAPH_HOME pointed at the repository for one module, whatever ``home`` set before.
+
+    Tests that compare engines on the project's real shapes and ontology must not pick up the
+    fixture shapes that the session-wide ``home`` fixture installs.
+    """
+    old = os.environ.get("COOPGRAPH_HOME")
+    os.environ["COOPGRAPH_HOME"] = str(ROOT)
+    yield ROOT
+    if old is None:
+        os.environ.pop("COOPGRAPH_HOME", None)
+    else:
+        os.environ["COOPGRAPH_HOME"] = old

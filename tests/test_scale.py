@@ -26,6 +26,11 @@ from coopgraph.load import load_dataset, load_ontology, load_shapes
 from coopgraph.reason import reason
 from coopgraph.validate import validate
 
+
+@pytest.fixture(scope="module", autouse=True)
+def _real_shapes(repo_home):  # noqa: ANN001, ANN202 - the project's own shapes, not the fixture ones
+    return repo_home
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_NS = "https://w3id.org/coopgraph/id/fixture/"
 FIXTURES = sorted(p for p in (ROOT / "tests" / "shapes").rglob("*") if p.suffix in (".trig", ".ttl", ".nq"))

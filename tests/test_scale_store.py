@@ -14,6 +14,11 @@ from coopgraph import fastbuild as fb
 from coopgraph import synth
 from coopgraph.fastbuild import INFERRED
 
+
+@pytest.fixture(scope="module", autouse=True)
+def _real_shapes(repo_home):  # noqa: ANN001, ANN202 - the project's own shapes, not the fixture ones
+    return repo_home
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -26,11 +26,10 @@ Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], Non
 
 # Optional modules that may contribute subcommands; missing ones are simply skipped.
 COMMAND_MODULES = (
-    "coopgraph.queries",
-    "coopgraph.export",
+    "coopgraph.cli_queries",  # queries, query
+    "coopgraph.cli_export",  # export, path, rank
     "coopgraph.cli_serve",  # serve, push
-    "coopgraph.synth",
-    "coopgraph.cli_scale",
+    "coopgraph.cli_scale",  # synth, update, --store
 )
 
 EXIT_CODES = """exit codes:

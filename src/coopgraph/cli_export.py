@@ -6,9 +6,13 @@ import argparse
 import csv
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from coopgraph.cli import add_command, diag, open_from_args
-from coopgraph.network import KINDS, Network, Period, ViewOptions, parse_types
+from coopgraph.kinds import KINDS
+
+if TYPE_CHECKING:
+    from coopgraph.network import ViewOptions
 
 LANGS = ("en", "vi", "zh")
 
@@ -33,6 +37,8 @@ def _view_options(parser: argparse.ArgumentParser, focus: bool = True) -> None:
 
 def options_from_args(args: argparse.Namespace, default_types: tuple[str, ...] | None = None) -> ViewOptions:
     """ViewOptions from parsed arguments; bad --types/--period raise UsageError (exit 2)."""
+    from coopgraph.network import Period, ViewOptions, parse_types
+
     types = parse_types(args.types) if args.types else default_types
     return ViewOptions(
         focus=getattr(args, "focus", None),
@@ -55,6 +61,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         from coopgraph.export.base import check_writable
 
         check_writable(Path(args.output))
+    from coopgraph.network import Network
+
     network = Network.from_coopgraph(open_from_args(args))
     view = make_view(network, options)
     written = exporter.export(view, args.output)
@@ -67,6 +75,8 @@ def _cmd_path(args: argparse.Namespace) -> int:
     from coopgraph.measures import shortest_path
 
     options = options_from_args(args)
+    from coopgraph.network import Network
+
     network = Network.from_coopgraph(open_from_args(args))
     path = shortest_path(network, args.source, args.target, options)
     if args.format == "json":
@@ -80,6 +90,8 @@ def _cmd_rank(args: argparse.Namespace) -> int:
     from coopgraph.measures import rank, rank_table
 
     options = options_from_args(args)
+    from coopgraph.network import Network
+
     network = Network.from_coopgraph(open_from_args(args))
     rows = rank(network, options)
     if args.top:

@@ -28,6 +28,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from coopgraph.errors import UsageError
+from coopgraph.kinds import KINDS
 from coopgraph.namespaces import CG, DCTERMS, FOAF, INFERRED_GRAPH, ONTOLOGY_GRAPH, ORG, OWL, PROV, RDF, RDFS, SKOS
 from coopgraph.namespaces import curie as _curie
 
@@ -38,17 +39,6 @@ LANGS = ("vi", "en", "zh")
 
 # Node kinds, in order of precedence (a thing typed as two of them gets the first), with the
 # classes that make a node of that kind. The order is also the legend's order.
-KINDS: dict[str, tuple[URIRef, ...]] = {
-    "agency": (CG.Agency,),
-    "person": (FOAF.Person,),
-    "meeting": (CG.Meeting,),
-    "agreement": (CG.Agreement,),
-    "commitment": (CG.Commitment,),
-    "instrument": (CG.LegalInstrument, PROV.Plan),
-    "change": (ORG.ChangeEvent,),
-    "country": (CG.Country,),
-    "source": (CG.SourceDocument,),
-}
 
 KIND_LABELS: dict[str, dict[str, str]] = {
     "agency": {"en": "agency", "vi": "cơ quan", "zh": "机构"},

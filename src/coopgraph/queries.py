@@ -780,10 +780,3 @@ def run(
         term = to_term(param, value, resolve)
         bound[key] = canonical(graph, term) if isinstance(term, URIRef) else term
     return execute(graph, query.bind(bound), engine=engine, timeout=timeout, max_rows=max_rows, deadline=deadline)
-
-
-def register(subparsers: Any) -> None:
-    """CLI hook found by :mod:`coopgraph.cli`; the commands live in :mod:`coopgraph.cli_queries`."""
-    from coopgraph.cli_queries import register as register_commands
-
-    register_commands(subparsers)

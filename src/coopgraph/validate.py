@@ -19,7 +19,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
-import pyshacl
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -150,6 +149,8 @@ def validate(
     for graph in (_union(data), ontology):
         for t in graph:
             merged.add(t)
+    import pyshacl  # 0.1 s to import: only commands that validate pay it
+
     _, report_graph, _ = pyshacl.validate(
         merged,
         shacl_graph=shapes,

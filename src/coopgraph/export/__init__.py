@@ -8,7 +8,6 @@ importing matplotlib. The CLI commands (``export``, ``path``, ``rank``) live in
 
 from __future__ import annotations
 
-import argparse
 import importlib
 
 from coopgraph.errors import UsageError
@@ -40,11 +39,4 @@ def get_exporter(name: str) -> Exporter:
     return getattr(module, class_name)()
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """CLI hook: adds ``export``, ``path`` and ``rank``."""
-    from coopgraph.cli_export import register as register_commands
-
-    register_commands(subparsers)
-
-
-__all__ = ["FORMATS", "EmptyView", "Exporter", "View", "get_exporter", "make_view", "register"]
+__all__ = ["FORMATS", "EmptyView", "Exporter", "View", "get_exporter", "make_view"]

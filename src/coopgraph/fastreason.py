@@ -339,76 +339,12 @@ class StoreFacts(Facts):
 # The semi-naive engine
 
 
-def _consequences(t: Triple, rules: Rules, facts: Facts) -> Iterator[Triple]:
-    """Everything one rule application derives from ``t`` joined with ``facts``."""
-    s, p, o = t
-    if p == TYPE:
-        for c in rules.superclasses.get(o, ()):
-            yield (s, TYPE, c)
-    for c in rules.domains.get(p, ()):
-        yield (s, TYPE, c)
-    for c in rules.ranges.get(p, ()):
-        yield (o, TYPE, c)
-    for q in rules.superproperties.get(p, ()):
-        yield (s, q, o)
-    for q in rules.inverses.get(p, ()):
-        yield (o, q, s)
-    if p in rules.symmetric:
-        yield (o, p, s)
-    if p in rules.transitive:
-        for z in list(facts.objects(o, p)):
-            yield (s, p, z)
-        for x in list(facts.subjects(p, s)):
-            yield (x, p, o)
-    if p in rules.functional:
-        for y in list(facts.objects(s, p)):
-            if y != o:
-                yield (o, SAME_AS, y)
-                yield (y, SAME_AS, o)
-    if p in rules.inverse_functional:
-        for x in list(facts.subjects(p, o)):
-            if x != s:
-                yield (s, SAME_AS, x)
-                yield (x, SAME_AS, s)
-    for i, chain, implied in rules.chains.get(p, ()):
-        lefts = {s}
-        for link in reversed(chain[:i]):
-            lefts = {x for y in lefts for x in facts.subjects(link, y)}
-            if not lefts:
-                break
-        if not lefts:
-            continue
-        rights = {o}
-        for link in chain[i + 1:]:
-            rights = {z for y in rights for z in facts.objects(y, link)}
-            if not rights:
-                break
-        for a in lefts:
-            for b in rights:
-                yield (a, implied, b)
-    if p == SAME_AS and s != o:
-        yield (o, SAME_AS, s)
-        for z in list(facts.objects(o, SAME_AS)):
-            yield (s, SAME_AS, z)
-        for x in list(facts.subjects(SAME_AS, s)):
-            yield (x, SAME_AS, o)
-        # eq-rep-s/p/o: every statement about s is also about o
-        for a, b, c in facts.mentioning(s):
-            yield (o if a == s else a, o if b == s else b, o if c == s else c)
-    # eq-rep for a new triple whose terms already have equals
-    if facts.has_equals:
-        for x in (s, p, o):
-            for y in list(facts.objects(x, SAME_AS)):
-                if y != x:
-                    yield (y if s == x else s, y if p == x else p, y if o == x else o)
-
-
 def _round(delta: Iterable[Triple], rules: Rules, facts: Facts) -> set[Triple]:
     """One semi-naive round: all consequences of ``delta`` (joined with ``facts``), unfiltered.
 
     The rules without joins (sub-class, domain, range, sub-property, inverse, symmetric) run
     as set comprehensions over the delta grouped by predicate, which is where most triples go;
-    the join rules fall back to :func:`_consequences` for the few predicates that have them.
+    the join rules fall back to :func:`_joins` for the few predicates that have them.
     """
     by_p: dict[Term, list[tuple[Term, Term]]] = defaultdict(list)
     for s, p, o in delta:

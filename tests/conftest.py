@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="rewrite the golden query results from the current data")
 
 
+@contextmanager
+def coopgraph_home(path: Path) -> Iterator[None]:
+    """Point COOPGRAPH_HOME at ``path`` for a block, then put back what was there."""
+    old = os.environ.get("COOPGRAPH_HOME")
+    os.environ["COOPGRAPH_HOME"] = str(path)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("COOPGRAPH_HOME", None)
+        else:
+            os.environ["COOPGRAPH_HOME"] = old
+
+
 @pytest.fixture(scope="session")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """COOPGRAPH_HOME with the repo ontology and the fixture shapes and data; set for the session."""
@@ -27,13 +42,8 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     (root / "shapes").symlink_to(FIXTURES / "shapes")
     (root / "data").symlink_to(FIXTURES / "data")
     (root / "queries").symlink_to(ROOT / "queries")
-    old = os.environ.get("COOPGRAPH_HOME")
-    os.environ["COOPGRAPH_HOME"] = str(root)
-    yield root
-    if old is None:
-        os.environ.pop("COOPGRAPH_HOME", None)
-    else:
-        os.environ["COOPGRAPH_HOME"] = old
+    with coopgraph_home(root):
+        yield root
 
 
 @pytest.fixture(scope="session")
@@ -66,15 +76,8 @@ def real_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from coopgraph.load import data_files
 
     out = tmp_path_factory.mktemp("real") / "build"
-    old = os.environ.get("COOPGRAPH_HOME")
-    os.environ["COOPGRAPH_HOME"] = str(ROOT)
-    try:
+    with coopgraph_home(ROOT):
         build(data_files(), out_dir=out)
-    finally:
-        if old is None:
-            os.environ.pop("COOPGRAPH_HOME", None)
-        else:
-            os.environ["COOPGRAPH_HOME"] = old
     return out
 
 
@@ -102,10 +105,5 @@ def repo_home() -> Iterator[Path]:
     Tests that compare engines on the project's real shapes and ontology must not pick up the
     fixture shapes that the session-wide ``home`` fixture installs.
     """
-    old = os.environ.get("COOPGRAPH_HOME")
-    os.environ["COOPGRAPH_HOME"] = str(ROOT)
-    yield ROOT
-    if old is None:
-        os.environ.pop("COOPGRAPH_HOME", None)
-    else:
-        os.environ["COOPGRAPH_HOME"] = old
+    with coopgraph_home(ROOT):
+        yield ROOT

@@ -98,12 +98,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from coopgraph.build import build
 
     start = time.perf_counter()
-    try:
-        result = build(args.data, out_dir=args.out, curation=not args.no_curation, progress=diag)
-    except InvalidData as e:
-        if e.report is not None:
-            sys.stderr.write(e.report.to_text())  # type: ignore[attr-defined]
-        raise
+    result = build(args.data, out_dir=args.out, curation=not args.no_curation, progress=diag)
     sys.stdout.write(result.summary())
     diag(f"built in {time.perf_counter() - start:.2f}s")
     return 0
@@ -229,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except CoopgraphError as e:
+        if isinstance(e, InvalidData) and e.report is not None:
+            # The report first, so the one error line stays last (what scripts and tests read).
+            sys.stderr.write(e.report.to_text())  # type: ignore[attr-defined]
         print(f"coopgraph: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:

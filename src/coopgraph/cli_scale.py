@@ -13,7 +13,6 @@ import time
 from typing import Any
 
 from coopgraph.cli import add_command, diag
-from coopgraph.errors import InvalidData
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -51,12 +50,7 @@ def _build_with_store(original: Any) -> Any:
         if args.no_curation:
             raise UsageError("--no-curation is not supported with --store (the store keeps every graph)")
         start = time.perf_counter()
-        try:
-            result = build_store(args.data, args.store, allow_invalid=args.allow_invalid)
-        except InvalidData as e:
-            if e.report is not None:
-                sys.stderr.write(e.report.to_text())  # type: ignore[attr-defined]
-            raise
+        result = build_store(args.data, args.store, allow_invalid=args.allow_invalid)
         sys.stdout.write(result.summary())
         diag(f"built store in {time.perf_counter() - start:.2f}s")
         return 0 if result.conforms else 1

@@ -181,3 +181,16 @@ def test_unsupported_shape_fails_loudly() -> None:
     """, format="turtle")
     with pytest.raises(fv.UnsupportedShape):
         fv.ShapesGraph(shapes)
+
+
+def test_batched_sparql_constraints_mark_no_group_inside_exists() -> None:
+    """Inside EXISTS ?this is already bound by the enclosing group; a VALUES there made the
+    check quadratic in the number of focus nodes (the seed and fixture equality tests above show
+    the rows stay the same)."""
+    text = "SELECT $this WHERE { $this <urn:p> ?x . FILTER NOT EXISTS { { $this <urn:q> ?y } UNION { ?y <urn:r> $this } } }"
+    batched = fv._batchable(text.replace("$this", "?this"))
+    assert batched is not None
+    assert batched.count(fv.VALUES_MARK) == 1
+    assert batched.index(fv.VALUES_MARK) < batched.index("?this <urn:p>")
+    union = "SELECT ?this WHERE { { FILTER NOT EXISTS { ?this <urn:q> ?y } } UNION { ?this <urn:p> ?x } }"
+    assert fv._batchable(union).count(fv.VALUES_MARK) == 3  # each branch binds ?this before its filter

@@ -531,7 +531,8 @@ class Validator:
 
 
 VALUES_MARK = "\x00VALUES\x00"
-_TOKEN = re.compile(r'''"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*|[{}]|\?this\b''')
+_TOKEN = re.compile(r'''"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*|[{}]|\?this\b|\bEXISTS\b''',
+                    re.I)
 _FALLBACK = re.compile(r"\b(OPTIONAL|MINUS|SERVICE|GRAPH|VALUES)\b|\bSELECT\b[^{]*\bSELECT\b", re.I | re.S)
 
 
@@ -544,28 +545,38 @@ def _batchable(text: str) -> str | None:
     which gives the same rows as substituting each focus node in turn, as long as no group can
     leave ?this unbound on purpose. OPTIONAL, MINUS, sub-queries, GRAPH, SERVICE and VALUES
     could, so those queries fall back to one query per focus node.
+
+    Groups inside ``EXISTS {...}`` get no marker: the group holding the FILTER already has one,
+    so ?this is bound when EXISTS is evaluated (SPARQL substitutes the solution's bindings into
+    it). A marker there would join every focus node into every EXISTS test: the same rows, but
+    quadratic (19 s instead of a fraction of one for 34,000 evidence nodes).
     """
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().upper().startswith("PREFIX"))
     if _FALLBACK.search(re.sub(r'"(?:[^"\\]|\\.)*"', '""', body)):
         return None
-    stack: list[tuple[int, bool]] = []
+    stack: list[list] = []  # [position after "{", mentions ?this, inside EXISTS]
     inserts: list[int] = []
+    after_exists = False
     for m in _TOKEN.finditer(text):
         tok = m.group(0)
+        if tok.upper() == "EXISTS":
+            after_exists = True
+            continue
         if tok == "{":
-            stack.append((m.end(), False))
+            stack.append([m.end(), False, after_exists or bool(stack and stack[-1][2])])
         elif tok == "}":
             if not stack:
                 return None
-            start, mentions = stack.pop()
+            start, mentions, in_exists = stack.pop()
             if mentions:
-                inserts.append(start)
+                if not in_exists:
+                    inserts.append(start)
                 if stack:
-                    stack[-1] = (stack[-1][0], True)
-        elif tok == "?this":
-            if not stack:
-                continue  # the projection
-            stack[-1] = (stack[-1][0], True)
+                    stack[-1][1] = True
+        elif tok == "?this" and stack:  # outside every group it is the projection
+            stack[-1][1] = True
+        if not tok.startswith("#"):
+            after_exists = False
     if stack or not inserts:
         return None
     for pos in sorted(inserts, reverse=True):

@@ -46,6 +46,10 @@ def _all_quads(store_dir: Path) -> set[ox.Quad]:
     return set(fb.store_quads(store_dir))
 
 
+def _validation_quads(store_dir: Path) -> set[ox.Quad]:
+    return set(ox.Store.read_only(str(store_dir / "validation")).quads_for_pattern(None, None, None, None))
+
+
 def _report(store_dir: Path) -> list:
     return fb._report_from_json((store_dir / "validation.json").read_text(encoding="utf-8")).results
 
@@ -68,6 +72,7 @@ def test_adding_a_source_equals_full_rebuild(parts: tuple[Path, Path, Path]) -> 
     fb.build_store([a, b], d / "full", allow_invalid=True)
     assert _inferred(d / "incr") == _inferred(d / "full")
     assert _all_quads(d / "incr") == _all_quads(d / "full")
+    assert _validation_quads(d / "incr") == _validation_quads(d / "full")
     assert _report(d / "incr") == _report(d / "full")
     assert result.triples_inferred == len(_inferred(d / "full"))
 
@@ -85,7 +90,35 @@ def test_replacing_a_source_equals_full_rebuild(parts: tuple[Path, Path, Path]) 
     fb.build_store([a, b2], d / "full2", allow_invalid=True)
     assert _inferred(d / "incr2") == _inferred(d / "full2")
     assert _all_quads(d / "incr2") == _all_quads(d / "full2")
+    assert _validation_quads(d / "incr2") == _validation_quads(d / "full2")
     assert _report(d / "incr2") == _report(d / "full2")
+
+
+def test_validation_in_a_second_process_builds_the_same_store(parts: tuple[Path, Path, Path],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large builds validate in a spawned process; forced on here, the store must not change."""
+    a, b, d = parts
+    fb.build_store([a, b], d / "inline", allow_invalid=True)
+    monkeypatch.setattr(fb, "PARALLEL_FROM", 0)
+    result = fb.build_store([a, b], d / "parallel", allow_invalid=True)
+    assert "validate (overlapped; waited)" in result.seconds
+    assert _all_quads(d / "parallel") == _all_quads(d / "inline")
+    assert _validation_quads(d / "parallel") == _validation_quads(d / "inline")
+    assert _report(d / "parallel") == _report(d / "inline")
+    assert len(_report(d / "parallel")) >= 3
+
+
+def test_invalid_data_in_a_second_process_keeps_the_old_store(parts: tuple[Path, Path, Path], tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b, _ = parts
+    fb.build_store([a], tmp_path / "store", allow_invalid=True)
+    before = _all_quads(tmp_path / "store")
+    monkeypatch.setattr(fb, "PARALLEL_FROM", 0)
+    with pytest.raises(fb.InvalidData) as e:
+        fb.build_store([a, b], tmp_path / "store")
+    assert e.value.report.count("Violation") >= 3
+    assert _all_quads(tmp_path / "store") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
 
 
 def test_adding_a_source_with_a_violation_reports_it(parts: tuple[Path, Path, Path], tmp_path: Path) -> None:

@@ -108,6 +108,20 @@ def graph_to_ox(graph: Iterable[tuple[Node, Node, Node]]) -> set[Triple]:
     return {(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph}
 
 
+def canonical(graph: Graph) -> Graph:
+    """The graph with blank nodes named from their content (rdflib's canonical labelling).
+
+    rdflib names the blank nodes of the ontology's lists afresh on every parse; a store written
+    by two processes (or two runs) must still hold the same quads.
+    """
+    from rdflib.compare import to_canonical_graph
+
+    out = Graph()
+    for t in to_canonical_graph(graph):
+        out.add(t)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Compiling the ontology
 
@@ -226,7 +240,7 @@ def rules_from_closure(ontology: set[Triple], closure: set[Triple]) -> Rules:
 def _project_rules_cached(key: str) -> Rules:  # noqa: ARG001 - key makes edits invalidate the cache
     from coopgraph.load import load_ontology
 
-    return compile_rules(load_ontology())
+    return compile_rules(canonical(load_ontology()))
 
 
 def project_rules() -> Rules:

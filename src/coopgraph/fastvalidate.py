@@ -35,7 +35,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from coopgraph.errors import CoopgraphError
-from coopgraph.fastreason import graph_to_ox, to_ox
+from coopgraph.fastreason import canonical, graph_to_ox, to_ox
 from coopgraph.namespaces import RDF, RDFS, SH, XSD, curie
 from coopgraph.validate import _SEVERITY_ORDER, ValidationReport, ValidationResult
 
@@ -640,7 +640,7 @@ def inoculated(ontology: Graph) -> set[tuple[Term, Term, Term]]:
 
     g = Graph()
     inoculate(g, ontology)
-    return graph_to_ox(g)
+    return graph_to_ox(canonical(g))
 
 
 def _name(t: Term | Node | None) -> str:

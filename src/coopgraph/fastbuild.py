@@ -219,8 +219,10 @@ def _validation_worker(files: list[str], folder: str, shapes_done: Any) -> None:
         def progress(i: int) -> None:
             shapes_done.value = i
 
+        start = time.perf_counter()
         report = _validate_into(out, parse_quads(files), load_ontology(), progress)
         (out / "validation.json").write_text(_report_to_json(report), encoding="utf-8")
+        (out / "validation.seconds").write_text(f"{time.perf_counter() - start:.3f}\n", encoding="utf-8")
     except BaseException as e:  # noqa: BLE001 - reported to the parent, which raises it
         (out / "validation.error").write_text(f"{type(e).__name__}: {e}", encoding="utf-8")
         raise SystemExit(1) from None
@@ -321,6 +323,9 @@ def build_store(
         if validation is not None:
             report = validation.result()
             t = _timed(seconds, "validate (overlapped; waited)", t)
+            own = tmp / "validation.seconds"
+            seconds["validate (second process: parse, validate, write its view)"] = float(own.read_text())
+            own.unlink()
             _refuse_invalid(report, allow_invalid)
         assert report is not None
         manifest = {

@@ -9,9 +9,12 @@ importing matplotlib. The CLI commands (``export``, ``path``, ``rank``) live in
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
 from coopgraph.errors import UsageError
-from coopgraph.export.base import EmptyView, Exporter, View, make_view
+
+if TYPE_CHECKING:
+    from coopgraph.export.base import EmptyView, Exporter, View, make_view
 
 # format name -> "module:class" (relative to this package)
 FORMATS: dict[str, str] = {
@@ -37,6 +40,16 @@ def get_exporter(name: str) -> Exporter:
         raise UsageError(f"unknown format {name!r}; known formats: {', '.join(FORMATS)}") from None
     module = importlib.import_module(f"coopgraph.export.{module_name}")
     return getattr(module, class_name)()
+
+
+def __getattr__(name: str) -> Any:
+    """The network classes, imported on first use: listing FORMATS for the CLI's options must not
+    import networkx (70 ms on every ``coopgraph`` call)."""
+    if name in ("EmptyView", "Exporter", "View", "make_view"):
+        from coopgraph.export import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["FORMATS", "EmptyView", "Exporter", "View", "get_exporter", "make_view"]

@@ -621,7 +621,17 @@ def from_oxigraph_result(out: Any, max_rows: int | None = None, deadline: float 
         return QueryResult("ASK", boolean=bool(out))
     if isinstance(out, ox.QuerySolutions):
         names = [v.value for v in out.variables]
-        rows = [Row([from_oxigraph(sol[v]) for v in names], names) for sol in _bounded(out, max_rows, deadline)]
+        # Results repeat their terms (a country on every row of its pairs); converting each
+        # distinct term once halves the time a large result takes to reach Python.
+        cache: dict[Any, Node | None] = {None: None}
+
+        def convert(term: Any) -> Node | None:
+            if term in cache:
+                return cache[term]
+            value = cache[term] = from_oxigraph(term)
+            return value
+
+        rows = [Row([convert(x) for x in sol], names) for sol in _bounded(out, max_rows, deadline)]
         return QueryResult("SELECT", vars=names, rows=rows)
     g = Graph()  # QueryTriples, or triples parsed from a remote CONSTRUCT/DESCRIBE response
     for t in _bounded(iter(out), max_rows, deadline):

@@ -167,3 +167,22 @@ def test_cli_synth_build_query_update(tmp_path: Path) -> None:
     r = cli("query", "sources", "--store", str(tmp_path / "st"), "--format", "csv")
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("\n") > 1
+
+
+def test_a_failure_in_the_validation_process_is_reported_and_writes_nothing(
+        parts: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second process sees the same COOPGRAPH_HOME; a shape it cannot run must stop the
+    build with the child's reason, not a hang, a traceback or half a store."""
+    from conftest import coopgraph_home
+
+    a, _, _ = parts
+    home = tmp_path / "home"
+    (home / "shapes").mkdir(parents=True)
+    (home / "ontology").symlink_to(ROOT / "ontology")
+    (home / "shapes" / "bad.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<urn:s> a sh:NodeShape ; sh:targetClass <urn:C> ; sh:closed true .\n", encoding="utf-8")
+    monkeypatch.setattr(fb, "PARALLEL_FROM", 0)
+    with coopgraph_home(home), pytest.raises(fb.CoopgraphError, match="validation failed in its process: UnsupportedShape.*shacl#closed"):
+        fb.build_store([a], tmp_path / "out" / "store")
+    assert list((tmp_path / "out").iterdir()) == []

@@ -403,20 +403,13 @@ def from_oxigraph(term: Any) -> Node | None:
 
 
 def to_oxigraph(term: Node) -> Any:
-    """An rdflib term as the equivalent pyoxigraph term."""
-    import pyoxigraph as ox
+    """An rdflib term as the equivalent pyoxigraph term (the conversion the fast engines use)."""
+    from coopgraph.fastreason import to_ox
 
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise QueryError(f"unsupported term: {term!r}")
+    try:
+        return to_ox(term)
+    except TypeError:
+        raise QueryError(f"unsupported term: {term!r}") from None
 
 
 # -- results ----------------------------------------------------------------------------------

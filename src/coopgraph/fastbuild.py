@@ -240,17 +240,10 @@ class _Validation:
         ctx = multiprocessing.get_context("spawn")
         self.folder = folder
         self.done = ctx.Value("i", 0)
+        # the child draws nothing: it reports its progress through ``done``, drawn by result()
         self.proc = ctx.Process(target=_validation_worker, args=([str(f) for f in files], str(folder), self.done),
                                 name="coopgraph-validate", daemon=True)
-        env = os.environ.get("COOPGRAPH_PROGRESS")
-        os.environ["COOPGRAPH_PROGRESS"] = "0"  # one process draws; the child inherits this at spawn
-        try:
-            self.proc.start()
-        finally:
-            if env is None:
-                del os.environ["COOPGRAPH_PROGRESS"]
-            else:
-                os.environ["COOPGRAPH_PROGRESS"] = env
+        self.proc.start()
 
     def result(self) -> ValidationReport:
         with Progress("validate (second process)", unit="shapes") as bar:

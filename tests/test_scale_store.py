@@ -54,6 +54,14 @@ def _report(store_dir: Path) -> list:
     return fb._report_from_json((store_dir / "validation.json").read_text(encoding="utf-8")).results
 
 
+def _assert_same_store(got: Path, expected: Path) -> None:
+    """Inferred graph, every quad of the query and validation views, and the report."""
+    assert _inferred(got) == _inferred(expected)
+    assert _all_quads(got) == _all_quads(expected)
+    assert _validation_quads(got) == _validation_quads(expected)
+    assert _report(got) == _report(expected)
+
+
 @pytest.fixture(scope="module")
 def parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     d = tmp_path_factory.mktemp("incr")
@@ -70,10 +78,7 @@ def test_adding_a_source_equals_full_rebuild(parts: tuple[Path, Path, Path]) -> 
     result = fb.update_store(d / "incr", [b])
     assert result.mode == "add"
     fb.build_store([a, b], d / "full", allow_invalid=True)
-    assert _inferred(d / "incr") == _inferred(d / "full")
-    assert _all_quads(d / "incr") == _all_quads(d / "full")
-    assert _validation_quads(d / "incr") == _validation_quads(d / "full")
-    assert _report(d / "incr") == _report(d / "full")
+    _assert_same_store(d / "incr", d / "full")
     assert result.triples_inferred == len(_inferred(d / "full"))
 
 
@@ -88,10 +93,7 @@ def test_replacing_a_source_equals_full_rebuild(parts: tuple[Path, Path, Path]) 
     result = fb.update_store(d / "incr2", [b2])
     assert result.mode == "replace"
     fb.build_store([a, b2], d / "full2", allow_invalid=True)
-    assert _inferred(d / "incr2") == _inferred(d / "full2")
-    assert _all_quads(d / "incr2") == _all_quads(d / "full2")
-    assert _validation_quads(d / "incr2") == _validation_quads(d / "full2")
-    assert _report(d / "incr2") == _report(d / "full2")
+    _assert_same_store(d / "incr2", d / "full2")
 
 
 def test_validation_in_a_second_process_builds_the_same_store(parts: tuple[Path, Path, Path],
@@ -102,9 +104,7 @@ def test_validation_in_a_second_process_builds_the_same_store(parts: tuple[Path,
     monkeypatch.setattr(fb, "PARALLEL_FROM", 0)
     result = fb.build_store([a, b], d / "parallel", allow_invalid=True)
     assert "validate (overlapped; waited)" in result.seconds
-    assert _all_quads(d / "parallel") == _all_quads(d / "inline")
-    assert _validation_quads(d / "parallel") == _validation_quads(d / "inline")
-    assert _report(d / "parallel") == _report(d / "inline")
+    _assert_same_store(d / "parallel", d / "inline")
     assert len(_report(d / "parallel")) >= 3
 
 

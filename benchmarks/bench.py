@@ -39,12 +39,12 @@ def _emit(**kw: object) -> None:
     print(json.dumps(kw), flush=True)
 
 
-def child_build(data: str, store: str) -> None:
+def child_build(store: str, *data: str) -> None:
     """``coopgraph build --store`` as the user runs it (load, validate, reason, write)."""
     from coopgraph.fastbuild import build_store
 
     t = time.perf_counter()
-    r = build_store([data], store, allow_invalid=True)
+    r = build_store(list(data), store, allow_invalid=True)
     _emit(stage="full build", seconds=time.perf_counter() - t, **{f"in:{k}": v for k, v in r.seconds.items()})
 
 
@@ -131,13 +131,6 @@ def child_exports(store: str) -> None:
                if q.graph_name.value != "https://w3id.org/coopgraph/graph/ontology"}
     out = ox.serialize(triples, format=ox.RdfFormat.TURTLE)
     _emit(stage="export Turtle (closure)", seconds=time.perf_counter() - t, bytes=len(out))
-
-
-def child_build2(data: str, extra: str, store: str) -> None:
-    from coopgraph.fastbuild import build_store
-
-    build_store([data, extra], store, allow_invalid=True)
-    _emit(stage="build2")
 
 
 def child_compare(a: str, b: str) -> None:
@@ -342,7 +335,7 @@ def main() -> None:
         # memory of its process tree (validation runs in a second process for large graphs)
         full = []
         for _ in range(args.repeats):
-            rows, wall, peak, _ = run_child(["build", str(data), store])
+            rows, wall, peak, _ = run_child(["build", store, str(data)])
             full.append(wall)
             res["fast"].setdefault("peak:full build", []).append(peak)
             for k, v in _row(rows, "full build").items():
@@ -389,7 +382,7 @@ def main() -> None:
         log(f"[{n}] add one source median {med(times):.2f}s")
         # identity: the updated copy against a full rebuild of the data plus the new source
         rebuilt = work / f"store-{n}-rebuilt"
-        run_child(["build2", str(data), str(src), str(rebuilt)])
+        run_child(["build", str(rebuilt), str(data), str(src)])
         rows, _, _, _ = run_child(["compare", str(work / f"store-{n}-copy"), str(rebuilt)])
         res["update_identical"] = _row(rows, "compare")
         log(f"[{n}] updated store == rebuilt store: {res['update_identical']}")
@@ -437,8 +430,7 @@ def _child(argv: list[str]) -> None:
     try:
         {"build": lambda: child_build(*rest), "naive": lambda: child_naive(*rest),
          "queries": lambda: child_queries(rest[0], rest[1], int(rest[2])), "exports": lambda: child_exports(*rest),
-         "update": lambda: child_update(*rest), "build2": lambda: child_build2(*rest),
-         "compare": lambda: child_compare(*rest)}[kind]()
+         "update": lambda: child_update(*rest), "compare": lambda: child_compare(*rest)}[kind]()
     finally:
         _emit(stage="_end", peak=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 

@@ -127,6 +127,12 @@ class _Out:
         self.graphs.setdefault(g, []).append(f"{s} {p} {o}")
         self.count += 1
 
+    def entity(self, g: str, s: str, cls: str, *labels: tuple[str, str]) -> None:
+        """``s`` typed ``cls`` with an rdfs:label per (text, language), in the order given."""
+        self.add(g, s, RDF_TYPE, cls)
+        for text, lang in labels:
+            self.add(g, s, LABEL, lit(text, lang))
+
     def nquads(self) -> str:
         return "".join(f"{t} {g} .\n" for g, lines in self.graphs.items() for t in lines)
 
@@ -141,9 +147,8 @@ class _Source:
         self.out, self.slug, self.lines = out, slug, 0
         self.iri = iri("source", slug)
         g = self.iri
-        out.add(g, self.iri, RDF_TYPE, cg("SourceDocument"))
-        out.add(g, self.iri, LABEL, lit(title_vi, "vi"))
-        out.add(g, self.iri, LABEL, lit(f"Source {slug}", "en"))
+        out.entity(g, self.iri, cg("SourceDocument"),
+            (title_vi, "vi"), (f"Source {slug}", "en"))
         out.add(g, self.iri, f"<{DCT}title>", lit(title_vi, "vi"))
         out.add(g, self.iri, f"<{DCT}publisher>", publisher)
         out.add(g, self.iri, f"<{DCT}language>", lit(lang))
@@ -175,9 +180,8 @@ def generate(triples: int, seed: int = 0, violations: int = 0,
 
     # ---- the publisher of the directories, an agent of the graph like any other
     pub = iri("org", "synthetic-publisher")
-    out.add(pub, pub, RDF_TYPE, f"<{FOAF}Organization>")
-    out.add(pub, pub, LABEL, lit("Nhà xuất bản dữ liệu tổng hợp", "vi"))
-    out.add(pub, pub, LABEL, lit("Synthetic data publisher", "en"))
+    out.entity(pub, pub, f"<{FOAF}Organization>",
+        ("Nhà xuất bản dữ liệu tổng hợp", "vi"), ("Synthetic data publisher", "en"))
 
     # ---- world: countries, agency hierarchies, posts, people, reported by directory sources
     n_countries = max(2, min(len(COUNTRY_NAMES) * 20, triples // 8000))
@@ -195,9 +199,7 @@ def generate(triples: int, seed: int = 0, violations: int = 0,
         src = _Source(out, f"directory-{slug}", f"Danh bạ cơ quan nhà nước {vi}", iri("org", "synthetic-publisher"),
                       "2024-01-01", "vi")
         g = src.passage(f"Quốc gia {vi}")
-        out.add(g, c_iri, RDF_TYPE, cg("Country"))
-        for text, lang in ((en, "en"), (vi, "vi"), (zh, "zh")):
-            out.add(g, c_iri, LABEL, lit(text, lang))
+        out.entity(g, c_iri, cg("Country"), (en, "en"), (vi, "vi"), (zh, "zh"))
         countries.append((c_iri, vi))
         count("Country")
         parents: list[str] = []
@@ -211,9 +213,8 @@ def generate(triples: int, seed: int = 0, violations: int = 0,
                     a_slug = f"{slug}-{abbr.lower()}-{len(agencies)}"
                     a = iri("org", a_slug)
                     g = src.passage(t_vi.format(c=vi, n=n))
-                    out.add(g, a, RDF_TYPE, cg(cls))
-                    out.add(g, a, LABEL, lit(t_en.format(c=en, n=n), "en"))
-                    out.add(g, a, LABEL, lit(t_vi.format(c=vi, n=n), "vi"))
+                    out.entity(g, a, cg(cls),
+                        (t_en.format(c=en, n=n), "en"), (t_vi.format(c=vi, n=n), "vi"))
                     out.add(g, a, LABEL, lit(t_zh.format(c=zh, n=n), "zh"))
                     out.add(g, a, cg("abbreviation"), lit(abbr))
                     out.add(g, a, cg("country"), c_iri)
@@ -227,9 +228,8 @@ def generate(triples: int, seed: int = 0, violations: int = 0,
                     # posts of the agency, and people who held them over time
                     for r_slug, r_en, r_vi, r_zh in rnd.sample(ROLES, 2):
                         p_iri = iri("post", f"{a_slug}-{r_slug}")
-                        out.add(g, p_iri, RDF_TYPE, f"<{ORG}Post>")
-                        out.add(g, p_iri, LABEL, lit(f"{r_vi} {t_vi.format(c=vi, n=n)}", "vi"))
-                        out.add(g, p_iri, LABEL, lit(f"{r_en}, {t_en.format(c=en, n=n)}", "en"))
+                        out.entity(g, p_iri, f"<{ORG}Post>",
+                            (f"{r_vi} {t_vi.format(c=vi, n=n)}", "vi"), (f"{r_en}, {t_en.format(c=en, n=n)}", "en"))
                         out.add(g, p_iri, f"<{ORG}postIn>", a)
                         out.add(g, p_iri, f"<{ORG}role>", iri("role", r_slug))
                         post = {"iri": p_iri, "agency": a, "holders": []}
@@ -247,9 +247,8 @@ def generate(triples: int, seed: int = 0, violations: int = 0,
                             count("Person")
                             end = min(2025, year + rnd.randint(3, 8))
                             t = iri("tenure", f"{a_slug}-{r_slug}-{year}")
-                            out.add(g, t, RDF_TYPE, cg("Tenure"))
-                            out.add(g, t, LABEL, lit(f"{name}, {r_vi}", "vi"))
-                            out.add(g, t, LABEL, lit(f"{name}, {r_en}", "en"))
+                            out.entity(g, t, cg("Tenure"),
+                                (f"{name}, {r_vi}", "vi"), (f"{name}, {r_en}", "en"))
                             out.add(g, t, cg("holder"), person)
                             out.add(g, t, cg("tenurePost"), p_iri)
                             out.add(g, t, cg("attestedOn"), lit(f"{year}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}", dt="date"))
@@ -282,18 +281,16 @@ def generate(triples: int, seed: int = 0, violations: int = 0,
         src = _Source(out, f"news-{slug}", f"{host['vi']} tiếp đoàn {guest['vi']}", host["iri"], date, "vi")
         m = iri("meeting", slug)
         g = src.passage(f"Ngày {date}, {host['vi']} tiếp đoàn {guest['vi']}.")
-        out.add(g, m, RDF_TYPE, cg("Meeting"))
-        out.add(g, m, LABEL, lit(f"{host['vi']} tiếp đoàn {guest['vi']}", "vi"))
-        out.add(g, m, LABEL, lit(f"Meeting {mi} of {date}", "en"))
+        out.entity(g, m, cg("Meeting"),
+            (f"{host['vi']} tiếp đoàn {guest['vi']}", "vi"), (f"Meeting {mi} of {date}", "en"))
         out.add(g, m, f"<{DCT}date>", lit(date, dt="date"))
         out.add(g, m, cg("meetingType"), iri("meeting-type", rnd.choice(MEETING_TYPES)))
         count("Meeting")
         for side_kind, agency, role in (("host", host, "host"), ("visiting", guest, "visiting-delegation")):
             side = iri("side", f"{slug}--{side_kind}")
             out.add(g, m, cg("hostSide" if side_kind == "host" else "visitingSide"), side)
-            out.add(g, side, RDF_TYPE, cg("MeetingSide" if side_kind == "host" else "Delegation"))
-            out.add(g, side, LABEL, lit(f"bên {side_kind} {agency['vi']}", "vi"))
-            out.add(g, side, LABEL, lit(f"{side_kind} side of meeting {mi}", "en"))
+            out.entity(g, side, cg("MeetingSide" if side_kind == "host" else "Delegation"),
+                (f"bên {side_kind} {agency['vi']}", "vi"), (f"{side_kind} side of meeting {mi}", "en"))
             out.add(g, side, cg("sideAgency"), agency["iri"])
             out.add(g, side, cg("sideRole"), iri("role", role))
             out.add(g, side, cg("sideCountry"), agency["country"])
@@ -302,9 +299,8 @@ def generate(triples: int, seed: int = 0, violations: int = 0,
                 holder = next((h for h in post["holders"] if h[0] <= year < h[1]), post["holders"][-1])
                 _, _, person, tenure = holder
                 att = iri("attendance", f"{slug}--{person[len(ID) + 8:-1]}")
-                out.add(g2, att, RDF_TYPE, cg("Attendance"))
-                out.add(g2, att, LABEL, lit(f"tham dự cuộc gặp {slug}", "vi"))
-                out.add(g2, att, LABEL, lit(f"attendance at meeting {mi}", "en"))
+                out.entity(g2, att, cg("Attendance"),
+                    (f"tham dự cuộc gặp {slug}", "vi"), (f"attendance at meeting {mi}", "en"))
                 out.add(g2, att, cg("attendee"), person)
                 out.add(g2, att, cg("attendedMeeting"), m)
                 out.add(g2, att, cg("onSide"), side)
@@ -316,9 +312,8 @@ def generate(triples: int, seed: int = 0, violations: int = 0,
             g3 = src.passage(f"Hai bên đã ký kết văn bản hợp tác ngày {date}.")
             agr = iri("agreement", f"{slug}")
             cls = rnd.choice(AGREEMENT_CLASSES)
-            out.add(g3, agr, RDF_TYPE, cg(cls))
-            out.add(g3, agr, LABEL, lit(f"Văn bản hợp tác giữa {host['vi']} và {guest['vi']}", "vi"))
-            out.add(g3, agr, LABEL, lit(f"Cooperation document {mi}", "en"))
+            out.entity(g3, agr, cg(cls),
+                (f"Văn bản hợp tác giữa {host['vi']} và {guest['vi']}", "vi"), (f"Cooperation document {mi}", "en"))
             out.add(g3, agr, cg("party"), host["iri"])
             out.add(g3, agr, cg("party"), guest["iri"])
             out.add(g3, agr, cg("signedOn"), lit(date, dt="date"))
@@ -329,9 +324,8 @@ def generate(triples: int, seed: int = 0, violations: int = 0,
         for k in range(rnd.randint(1, 3)):
             c = iri("commitment", f"{slug}--c{k + 1}")
             text = f"tăng cường hợp tác về {rnd.choice(TOPICS).replace('-', ' ')}"
-            out.add(g4, c, RDF_TYPE, cg("Commitment"))
-            out.add(g4, c, LABEL, lit(text, "vi"))
-            out.add(g4, c, LABEL, lit(f"commitment {k + 1} of meeting {mi}", "en"))
+            out.entity(g4, c, cg("Commitment"),
+                (text, "vi"), (f"commitment {k + 1} of meeting {mi}", "en"))
             out.add(g4, c, cg("text"), lit(text, "vi"))
             out.add(g4, c, cg("ordinal"), lit(str(k + 1), dt="integer"))
             out.add(g4, c, cg("committedBy"), rnd.choice((host, guest))["iri"])

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Literal, URIRef
+from rdflib import OWL, Literal, URIRef
 
 from _support import ROOT
 from coopgraph import queries
@@ -210,6 +210,25 @@ def test_same_as_clusters_appear_once(real_graph) -> None:  # noqa: ANN001
     by_other_name = run(real_graph, "person-posts", library=LIBRARY, person="Pu Chun")
     assert {str(r.person) for r in by_other_name} == {ID + "person/bo-thuan"}
     assert ID + "tenure/pu-chun--samr-deputy-administrator" in {str(r.tenure) for r in by_other_name}
+
+
+def test_conflicts_of_one_entity_are_its_rows_of_the_whole_list(real_graph) -> None:  # noqa: ANN001
+    """The entity form starts from the entity (fast on a large store): it must drop nothing.
+
+    Asked by each subject, or by an owl:sameAs alias of it, on both engines, the answer is the
+    whole list's rows about that subject.
+    """
+    every = named(real_graph, "conflicts")
+    subjects = sorted({r.subject for r in every.rows})
+    assert subjects
+    aliases = {s: [a for a in real_graph.dataset.objects(s, OWL.sameAs) if a != s] for s in subjects}
+    assert any(aliases.values()), "the seed data should have a conflict about an owl:sameAs cluster"
+    for subject in subjects:
+        expected = [r for r in every.sorted_rows() if r[0] == queries.sparql_term_any(subject)]
+        for entity in [subject, *aliases[subject]]:
+            for engine in ("rdflib", "oxigraph"):
+                one = run(real_graph, "conflicts", library=LIBRARY, engine=engine, entity=str(entity))
+                assert one.sorted_rows() == expected, (str(entity), engine)
 
 
 # -- reasoning pays -------------------------------------------------------------------------

@@ -231,6 +231,18 @@ def test_conflicts_of_one_entity_are_its_rows_of_the_whole_list(real_graph) -> N
                 assert one.sorted_rows() == expected, (str(entity), engine)
 
 
+def test_history_of_one_agreement_is_its_rows_of_the_whole_list(real_graph) -> None:  # noqa: ANN001
+    """agreement-history looks each kind of event up from the agreement; none may be lost."""
+    every = named(real_graph, "agreement-history")
+    agreements = sorted({r.agreement for r in every.rows})
+    assert len(agreements) > 1
+    for agreement in agreements:
+        expected = [r for r in every.sorted_rows() if r[0] == queries.sparql_term_any(agreement)]
+        for engine in ("rdflib", "oxigraph"):
+            one = run(real_graph, "agreement-history", library=LIBRARY, engine=engine, agreement=str(agreement))
+            assert one.sorted_rows() == expected, (str(agreement), engine)
+
+
 # -- reasoning pays -------------------------------------------------------------------------
 
 

@@ -612,23 +612,23 @@ def from_oxigraph_result(out: Any, max_rows: int | None = None, deadline: float 
 
     if isinstance(out, ox.QueryBoolean):
         return QueryResult("ASK", boolean=bool(out))
+    # Results repeat their terms (a country on every row of its pairs, an agency in every link);
+    # converting each distinct term once halves the time a large result takes to reach Python.
+    cache: dict[Any, Node | None] = {None: None}
+
+    def convert(term: Any) -> Node | None:
+        if term in cache:
+            return cache[term]
+        value = cache[term] = from_oxigraph(term)
+        return value
+
     if isinstance(out, ox.QuerySolutions):
         names = [v.value for v in out.variables]
-        # Results repeat their terms (a country on every row of its pairs); converting each
-        # distinct term once halves the time a large result takes to reach Python.
-        cache: dict[Any, Node | None] = {None: None}
-
-        def convert(term: Any) -> Node | None:
-            if term in cache:
-                return cache[term]
-            value = cache[term] = from_oxigraph(term)
-            return value
-
         rows = [Row([convert(x) for x in sol], names) for sol in _bounded(out, max_rows, deadline)]
         return QueryResult("SELECT", vars=names, rows=rows)
     g = Graph()  # QueryTriples, or triples parsed from a remote CONSTRUCT/DESCRIBE response
     for t in _bounded(iter(out), max_rows, deadline):
-        g.add((from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)))
+        g.add((convert(t.subject), convert(t.predicate), convert(t.object)))
     return QueryResult("CONSTRUCT", graph=g)
 
 

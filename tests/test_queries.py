@@ -243,6 +243,28 @@ def test_history_of_one_agreement_is_its_rows_of_the_whole_list(real_graph) -> N
             assert one.sorted_rows() == expected, (str(agreement), engine)
 
 
+def test_timeline_of_one_actor_is_its_items_of_the_whole_timeline(real_graph) -> None:  # noqa: ANN001
+    """timeline with an actor looks each item's kind and date up from the actor's items.
+
+    Reference: the whole timeline's rows whose item involves the actor or an organisation under
+    it (the relation the query's Parameters line describes), on both engines.
+    """
+    every = named(real_graph, "timeline")
+    involves = ("cg:hasTransitiveSubOrganization?/^(cg:participant|cg:attendedBy|cg:mentionedAgency|"
+                "cg:party|cg:signatory|cg:committedBy|cg:involves|cg:reportedBy|"
+                "org:originalOrganization|org:resultingOrganization)")
+    actors = queries.execute(real_graph, "SELECT DISTINCT ?a WHERE { { ?a a org:Organization } UNION "
+                             "{ ?a a foaf:Person } }").rows
+    assert len(actors) > 10
+    for (actor,) in actors:
+        items = {queries.sparql_term_any(r[0]) for r in queries.execute(
+            real_graph, f"SELECT DISTINCT ?item WHERE {{ <{actor}> {involves} ?item }}").rows}
+        expected = [r for r in every.sorted_rows() if r[2] in items]
+        for engine in ("rdflib", "oxigraph"):
+            one = run(real_graph, "timeline", library=LIBRARY, engine=engine, actor=str(actor))
+            assert one.sorted_rows() == expected, (str(actor), engine)
+
+
 # -- reasoning pays -------------------------------------------------------------------------
 
 

@@ -488,7 +488,7 @@ def report(results: dict, args: argparse.Namespace) -> str:
                   "| stage | fast: median | fast: peak memory | naive: median | naive: ratio |",
                   "|---|---|---|---|---|"]
         stages = [k for k in ("load", "validate", "validate (second process: parse, validate, write its view)",
-                              "write asserted", "reason", "write", "validate (overlapped; waited)") if k in f]
+                              "write asserted", "reason", "write", "compact", "validate (overlapped; waited)") if k in f]
         for stage in stages:
             naive_stage = "validate" if stage.startswith("validate (second") else stage
             shown = nv.get(naive_stage) if naive_stage in ("load", "validate", "reason") else None

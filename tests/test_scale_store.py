@@ -104,6 +104,7 @@ def test_validation_in_a_second_process_builds_the_same_store(parts: tuple[Path,
     monkeypatch.setattr(fb, "PARALLEL_FROM", 0)
     result = fb.build_store([a, b], d / "parallel", allow_invalid=True)
     assert "validate (overlapped; waited)" in result.seconds
+    assert "compact" in result.seconds  # the main store is compacted for queries
     _assert_same_store(d / "parallel", d / "inline")
     assert len(_report(d / "parallel")) >= 3
 

@@ -317,8 +317,13 @@ def build_store(
         _save_closure(closure, tmp, rules.ontology_closure, result.noise - rules.ontology_closure)
         for st in (main, closure):
             st.flush()
-        del main, closure
+        del closure
         t = _timed(seconds, "write", t)
+        # A freshly written store is many overlapping files; queries on it ran about twice as
+        # slow (timeline at 1M: 3.6 s, against 1.8 s after this 1.5 s compaction).
+        main.optimize()
+        del main
+        t = _timed(seconds, "compact", t)
 
         if validation is not None:
             report = validation.result()

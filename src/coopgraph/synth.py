@@ -213,9 +213,8 @@ def generate(triples: int, seed: int = 0, violations: int = 0,
                     a_slug = f"{slug}-{abbr.lower()}-{len(agencies)}"
                     a = iri("org", a_slug)
                     g = src.passage(t_vi.format(c=vi, n=n))
-                    out.entity(g, a, cg(cls),
-                        (t_en.format(c=en, n=n), "en"), (t_vi.format(c=vi, n=n), "vi"))
-                    out.add(g, a, LABEL, lit(t_zh.format(c=zh, n=n), "zh"))
+                    out.entity(g, a, cg(cls), (t_en.format(c=en, n=n), "en"), (t_vi.format(c=vi, n=n), "vi"),
+                               (t_zh.format(c=zh, n=n), "zh"))
                     out.add(g, a, cg("abbreviation"), lit(abbr))
                     out.add(g, a, cg("country"), c_iri)
                     if parent:

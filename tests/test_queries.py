@@ -212,6 +212,13 @@ def test_same_as_clusters_appear_once(real_graph) -> None:  # noqa: ANN001
     assert ID + "tenure/pu-chun--samr-deputy-administrator" in {str(r.tenure) for r in by_other_name}
 
 
+def _assert_rows_on_both_engines(graph, name: str, expected: list[tuple[str, ...]], **params: str) -> None:  # noqa: ANN001
+    """The named query, with ``params``, gives exactly ``expected`` (sorted rows) on both engines."""
+    for engine in ("rdflib", "oxigraph"):
+        got = run(graph, name, library=LIBRARY, engine=engine, **params)
+        assert got.sorted_rows() == expected, (params, engine)
+
+
 def test_conflicts_of_one_entity_are_its_rows_of_the_whole_list(real_graph) -> None:  # noqa: ANN001
     """The entity form starts from the entity (fast on a large store): it must drop nothing.
 
@@ -223,12 +230,11 @@ def test_conflicts_of_one_entity_are_its_rows_of_the_whole_list(real_graph) -> N
     assert subjects
     aliases = {s: [a for a in real_graph.dataset.objects(s, OWL.sameAs) if a != s] for s in subjects}
     assert any(aliases.values()), "the seed data should have a conflict about an owl:sameAs cluster"
+    all_rows = every.sorted_rows()
     for subject in subjects:
-        expected = [r for r in every.sorted_rows() if r[0] == queries.sparql_term_any(subject)]
+        expected = [r for r in all_rows if r[0] == queries.sparql_term_any(subject)]
         for entity in [subject, *aliases[subject]]:
-            for engine in ("rdflib", "oxigraph"):
-                one = run(real_graph, "conflicts", library=LIBRARY, engine=engine, entity=str(entity))
-                assert one.sorted_rows() == expected, (str(entity), engine)
+            _assert_rows_on_both_engines(real_graph, "conflicts", expected, entity=str(entity))
 
 
 def test_history_of_one_agreement_is_its_rows_of_the_whole_list(real_graph) -> None:  # noqa: ANN001
@@ -236,11 +242,10 @@ def test_history_of_one_agreement_is_its_rows_of_the_whole_list(real_graph) -> N
     every = named(real_graph, "agreement-history")
     agreements = sorted({r.agreement for r in every.rows})
     assert len(agreements) > 1
+    all_rows = every.sorted_rows()
     for agreement in agreements:
-        expected = [r for r in every.sorted_rows() if r[0] == queries.sparql_term_any(agreement)]
-        for engine in ("rdflib", "oxigraph"):
-            one = run(real_graph, "agreement-history", library=LIBRARY, engine=engine, agreement=str(agreement))
-            assert one.sorted_rows() == expected, (str(agreement), engine)
+        expected = [r for r in all_rows if r[0] == queries.sparql_term_any(agreement)]
+        _assert_rows_on_both_engines(real_graph, "agreement-history", expected, agreement=str(agreement))
 
 
 def test_timeline_of_one_actor_is_its_items_of_the_whole_timeline(real_graph) -> None:  # noqa: ANN001
@@ -256,13 +261,12 @@ def test_timeline_of_one_actor_is_its_items_of_the_whole_timeline(real_graph) ->
     actors = queries.execute(real_graph, "SELECT DISTINCT ?a WHERE { { ?a a org:Organization } UNION "
                              "{ ?a a foaf:Person } }").rows
     assert len(actors) > 10
+    all_rows = every.sorted_rows()
     for (actor,) in actors:
         items = {queries.sparql_term_any(r[0]) for r in queries.execute(
             real_graph, f"SELECT DISTINCT ?item WHERE {{ <{actor}> {involves} ?item }}").rows}
-        expected = [r for r in every.sorted_rows() if r[2] in items]
-        for engine in ("rdflib", "oxigraph"):
-            one = run(real_graph, "timeline", library=LIBRARY, engine=engine, actor=str(actor))
-            assert one.sorted_rows() == expected, (str(actor), engine)
+        expected = [r for r in all_rows if r[2] in items]
+        _assert_rows_on_both_engines(real_graph, "timeline", expected, actor=str(actor))
 
 
 # -- reasoning pays -------------------------------------------------------------------------

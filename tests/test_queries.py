@@ -100,6 +100,33 @@ def test_library_answers_the_issue_questions_and_documents_each_query() -> None:
             assert p.type in queries.PARAM_TYPES and p.default, (q.name, p)
 
 
+def test_every_copy_of_a_parameter_block_holds_the_header_defaults() -> None:
+    """A query may repeat its parameter VALUES block; binding fills every copy, so they must agree."""
+    repeated = 0
+    for q in LIBRARY:
+        if not q.parameters:
+            continue
+        names = [p.name for p in q.parameters]
+        header = {p.name: p.default for p in q.parameters}
+        blocks = queries._values_blocks(q.text, names)
+        repeated += len(blocks) > 1
+        for start, end, block_names in blocks:
+            row = dict(zip(block_names, queries._default_row(q.text[start:end], block_names), strict=True))
+            assert row == header, (q.name, row)
+    assert repeated, "country-topics repeats its block: this test should see at least one query do so"
+
+
+def test_binding_fills_every_copy_of_the_parameter_block() -> None:
+    q = LIBRARY.get("country-topics")
+    country = URIRef("https://w3id.org/coopgraph/id/country/vn")
+    bound = q.bind({"country": country})
+    blocks = queries._values_blocks(bound, ["country", "lang"])
+    assert len(blocks) == len(queries._values_blocks(q.text, ["country", "lang"])) > 1
+    for start, end, names in blocks:
+        assert queries._default_row(bound[start:end], names) == [f"<{country}>", '"en"']
+    assert q.bind({"lang": Literal("vi")}).count('"vi"') == len(blocks)
+
+
 def test_every_query_runs_unchanged_in_another_engine_with_its_defaults() -> None:
     """The files as written (defaults in VALUES) are plain SPARQL 1.1: Oxigraph parses each."""
     for q in LIBRARY:
@@ -269,6 +296,23 @@ def test_timeline_of_one_actor_is_its_items_of_the_whole_timeline(real_graph) ->
         _assert_rows_on_both_engines(real_graph, "timeline", expected, actor=str(actor))
 
 
+def test_country_topics_of_one_country_are_its_pairs_of_the_whole_list(real_graph) -> None:  # noqa: ANN001
+    """With a country the query runs its own branch, starting from the country; none may be lost.
+
+    Reference: the whole list's pairs that include the country, on both engines, for every
+    country in it.
+    """
+    every = named(real_graph, "country-topics")
+    countries = sorted({c for r in every.rows for c in (r.countryA, r.countryB)})
+    assert len(countries) > 2
+    all_rows = every.sorted_rows()
+    for country in countries:
+        term = queries.sparql_term_any(country)
+        expected = [r for r in all_rows if term in (r[0], r[2])]
+        assert expected
+        _assert_rows_on_both_engines(real_graph, "country-topics", expected, country=str(country))
+
+
 # -- reasoning pays -------------------------------------------------------------------------
 
 
@@ -280,6 +324,7 @@ REASONING_CASES = [
     ("people-met", {"person": "le-xuan-dinh"}, "cg:met is a chain over attendances"),
     ("person-posts", {"person": "le-xuan-dinh"}, "org:holds is a chain over tenures"),
     ("meeting-topics", {"meeting": str(SEED_MEETING)}, "skos:broaderTransitive"),
+    ("country-topics", {}, "cg:agreementCountry and cg:meetingCountry are chains through the hierarchy"),
 ]
 
 
@@ -289,6 +334,22 @@ def test_answer_needs_inferred_triples(name: str, params: dict, why: str, real_g
     without = run(plain_graph, name, library=LIBRARY, **params)
     assert len(with_reasoning) > len(without), why
     assert set(without.sorted_rows()) != set(with_reasoning.sorted_rows()), why
+
+
+def test_country_links_are_inferred_through_the_hierarchy(real_graph, plain_graph) -> None:  # noqa: ANN001
+    """cg:inCountry and the item-country chains that country-topics reads in one lookup each."""
+    def objects(graph, subject: str, prop: str) -> set[str]:  # noqa: ANN001
+        cg = "https://w3id.org/coopgraph/def#"
+        return {str(o).rsplit("/", 1)[-1] for o in graph.dataset.objects(URIRef(ID + subject), URIRef(cg + prop))}
+
+    # no cg:country of its own: the country of the ministry above it
+    assert objects(real_graph, "group/stameq-units", "country") == set()
+    assert objects(real_graph, "group/stameq-units", "inCountry") == {"vietnam"}
+    assert objects(real_graph, "agreement/2019-stameq-sac-mou", "agreementCountry") == {"vietnam", "china"}
+    seed = "meeting/2023-06-05-most-samr-reception"
+    assert {"vietnam", "china"} <= objects(real_graph, seed, "meetingCountry")
+    assert objects(real_graph, seed, "involvesCountry") >= objects(real_graph, seed, "meetingCountry")
+    assert objects(plain_graph, "agreement/2019-stameq-sac-mou", "agreementCountry") == set()
 
 
 def test_reasoning_details(real_graph, plain_graph) -> None:  # noqa: ANN001

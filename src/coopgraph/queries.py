@@ -1,9 +1,10 @@
 """Named SPARQL queries: read ``queries/*.rq``, bind parameters as RDF terms, run on either engine.
 
 Each ``.rq`` file runs as it is in any SPARQL 1.1 engine: its parameters' defaults sit in one
-``VALUES`` block. Binding a parameter replaces only that block's row, and the row is written
-from RDF term objects (an IRI checked for forbidden characters, a literal escaped as in
-N-Triples), so user input can never become query syntax; the tests try to break out of it.
+``VALUES`` block (repeated where a branch needs the value itself). Binding a parameter replaces
+only those blocks' rows, and each row is written from RDF term objects (an IRI checked for
+forbidden characters, a literal escaped as in N-Triples), so user input can never become query
+syntax; the tests try to break out of it.
 
 Results come back as :class:`QueryResult` with rdflib terms in every cell whichever engine ran
 the query, so the writers, the goldens and the two-engine comparison see one representation.
@@ -83,27 +84,31 @@ class NamedQuery:
         raise UsageError(f"query {self.name!r} has no parameter {name!r}; valid parameters: {valid}")
 
     def bind(self, values: Mapping[str, Node | None]) -> str:
-        """The query text with the parameter VALUES row replaced by ``values`` (None = UNDEF).
+        """The query text with the parameter VALUES rows replaced by ``values`` (None = UNDEF).
 
-        Parameters not in ``values`` keep their defaults. Terms are written by :func:`sparql_term`,
-        which escapes literals and rejects IRIs that could close the ``<...>``: no input reaches
-        the query as anything but one RDF term.
+        Parameters not in ``values`` keep their defaults. A query may repeat its parameter block
+        (each copy declaring exactly the parameters) where a branch must start from the value
+        itself, as inside a sub-select, which cannot see an outer binding: every copy is bound.
+        Terms are written by :func:`sparql_term`, which escapes literals and rejects IRIs that
+        could close the ``<...>``: no input reaches the query as anything but one RDF term.
         """
         for name in values:
             self.parameter(name)
         if not values:
             return self.text
-        start, end, names = _values_block(self.text, [p.name for p in self.parameters])
-        row_terms = []
-        defaults = _default_row(self.text[start:end], names)
-        for name, default in zip(names, defaults, strict=True):
-            if name in values:
-                term = values[name]
-                row_terms.append("UNDEF" if term is None else sparql_term(term))
-            else:
-                row_terms.append(default)
-        row = "( " + " ".join(row_terms) + " )"
-        return self.text[:start] + " " + row + " " + self.text[end:]
+        text = self.text
+        # from the last block to the first, so that the earlier offsets stay valid
+        for start, end, names in reversed(_values_blocks(text, [p.name for p in self.parameters])):
+            row_terms = []
+            defaults = _default_row(text[start:end], names)
+            for name, default in zip(names, defaults, strict=True):
+                if name in values:
+                    term = values[name]
+                    row_terms.append("UNDEF" if term is None else sparql_term(term))
+                else:
+                    row_terms.append(default)
+            text = text[:start] + " ( " + " ".join(row_terms) + " ) " + text[end:]
+        return text
 
 
 def _strip_comments(text: str) -> str:
@@ -145,9 +150,10 @@ def _skip_token(text: str, i: int) -> int:
     return len(text)
 
 
-def _values_block(text: str, params: Sequence[str]) -> tuple[int, int, list[str]]:
-    """(start, end) of the body of the VALUES block that declares exactly the parameters."""
+def _values_blocks(text: str, params: Sequence[str]) -> list[tuple[int, int, list[str]]]:
+    """(start, end, variables) of the body of every VALUES block declaring exactly the parameters."""
     clean = _strip_comments_keep_offsets(text)
+    blocks = []
     for m in _VALUES_HEAD.finditer(clean):
         names = [v.lstrip("?") for v in m.group(1).split()]
         if sorted(names) != sorted(params):
@@ -160,9 +166,17 @@ def _values_block(text: str, params: Sequence[str]) -> tuple[int, int, list[str]
                 i = _skip_token(text, i)
                 continue
             if c == "}":
-                return start, i, names
+                blocks.append((start, i, names))
+                break
             i += 1
-    raise QueryError("the query has no VALUES block declaring its parameters " + " ".join(f"?{p}" for p in params))
+    if not blocks:
+        raise QueryError("the query has no VALUES block declaring its parameters " + " ".join(f"?{p}" for p in params))
+    return blocks
+
+
+def _values_block(text: str, params: Sequence[str]) -> tuple[int, int, list[str]]:
+    """The first parameter VALUES block (see :func:`_values_blocks`)."""
+    return _values_blocks(text, params)[0]
 
 
 def _strip_comments_keep_offsets(text: str) -> str:

@@ -640,7 +640,10 @@ def from_oxigraph_result(out: Any, max_rows: int | None = None, deadline: float 
         names = [v.value for v in out.variables]
         rows = [Row([convert(x) for x in sol], names) for sol in _bounded(out, max_rows, deadline)]
         return QueryResult("SELECT", vars=names, rows=rows)
-    g = Graph()  # QueryTriples, or triples parsed from a remote CONSTRUCT/DESCRIBE response
+    # QueryTriples, or triples parsed from a remote CONSTRUCT/DESCRIBE response. A result is one
+    # graph, so it needs no context-aware store: SimpleMemory adds a triple in half the time of
+    # rdflib's default store (partner-network at 1M, 36,516 triples: 338 → 184 ms).
+    g = Graph(store="SimpleMemory")
     for t in _bounded(iter(out), max_rows, deadline):
         g.add((convert(t.subject), convert(t.predicate), convert(t.object)))
     return QueryResult("CONSTRUCT", graph=g)

@@ -21,6 +21,7 @@ from rdflib import OWL, Literal, URIRef
 from _support import ROOT
 from coopgraph import queries
 from coopgraph.errors import QueryError, UsageError
+from coopgraph.namespaces import CG
 from coopgraph.queries import QueryLibrary, QueryResult, Row, from_oxigraph, run
 from coopgraph.results import to_csv, to_json, to_table, to_tsv, to_xml, write
 
@@ -339,8 +340,7 @@ def test_answer_needs_inferred_triples(name: str, params: dict, why: str, real_g
 def test_country_links_are_inferred_through_the_hierarchy(real_graph, plain_graph) -> None:  # noqa: ANN001
     """cg:inCountry and the item-country chains that country-topics reads in one lookup each."""
     def objects(graph, subject: str, prop: str) -> set[str]:  # noqa: ANN001
-        cg = "https://w3id.org/coopgraph/def#"
-        return {str(o).rsplit("/", 1)[-1] for o in graph.dataset.objects(URIRef(ID + subject), URIRef(cg + prop))}
+        return {str(o).rsplit("/", 1)[-1] for o in graph.dataset.objects(URIRef(ID + subject), CG[prop])}
 
     # no cg:country of its own: the country of the ministry above it
     assert objects(real_graph, "group/stameq-units", "country") == set()
@@ -386,7 +386,7 @@ def test_crafted_text_is_bound_as_one_plain_literal(attack: str, real_graph) -> 
     before = len(real_graph.dataset)
     q = LIBRARY.get("find")
     bound = q.bind({"text": Literal(attack)})
-    start, end, names = queries._values_block(bound, ["text", "lang"])
+    ((start, end, names),) = queries._values_blocks(bound, ["text", "lang"])
     row = queries._default_row(bound[start:end], names)
     assert len(row) == 2 and row[1] == '"en"'
     # The row's first term is exactly the attack as one literal: read it back with Oxigraph.
@@ -394,7 +394,7 @@ def test_crafted_text_is_bound_as_one_plain_literal(attack: str, real_graph) -> 
     value = list(store.query(f"SELECT ?v WHERE {{ VALUES ?v {{ {row[0]} }} }}"))[0]["v"]
     assert from_oxigraph(value) == Literal(attack)
     # Outside the VALUES row the query text is untouched.
-    original_start, original_end, _ = queries._values_block(q.text, ["text", "lang"])
+    ((original_start, original_end, _),) = queries._values_blocks(q.text, ["text", "lang"])
     assert bound[:start] == q.text[:original_start] and bound[end:] == q.text[original_end:]
     for engine in ("rdflib", "oxigraph"):
         result = run(real_graph, "find", library=LIBRARY, text=attack, engine=engine)

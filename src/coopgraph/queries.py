@@ -174,11 +174,6 @@ def _values_blocks(text: str, params: Sequence[str]) -> list[tuple[int, int, lis
     return blocks
 
 
-def _values_block(text: str, params: Sequence[str]) -> tuple[int, int, list[str]]:
-    """The first parameter VALUES block (see :func:`_values_blocks`)."""
-    return _values_blocks(text, params)[0]
-
-
 def _strip_comments_keep_offsets(text: str) -> str:
     """Blank out comments with spaces so offsets stay those of ``text``."""
     out = list(text)

@@ -575,3 +575,26 @@ def test_python_api(real_graph, monkeypatch: pytest.MonkeyPatch) -> None:  # noq
     pandas = pytest.importorskip("pandas")
     frame = result.to_dataframe()
     assert isinstance(frame, pandas.DataFrame) and list(frame.columns) == result.vars
+
+
+def test_find_searches_string_literals_only() -> None:
+    """The text test is LCASE, which only string literals pass: the documented scope of find."""
+    from rdflib import RDFS, XSD, Dataset
+
+    class Graph:  # what run() needs of a graph: its dataset (weakly referable, for the store cache)
+        def __init__(self, dataset: Dataset) -> None:
+            self.dataset = dataset
+
+    ds = Dataset(default_union=True)
+    g = ds.graph(URIRef("https://x.example/graph"))
+    labels = [Literal("Ministry of Tests"), Literal("Bộ Khoa học", lang="vi"), Literal("ministry of the plain"),
+              Literal("Ministry", lang="en")]
+    for i, label in enumerate(labels):
+        g.add((URIRef(f"https://x.example/s{i}"), RDFS.label, label))
+    g.add((URIRef("https://x.example/typed"), RDFS.label, Literal("2019", datatype=XSD.gYear)))
+    g.add((URIRef("https://x.example/iri"), RDFS.label, URIRef("https://x.example/ministry")))
+    graph = Graph(ds)
+    expected = {"https://x.example/s0", "https://x.example/s2", "https://x.example/s3"}
+    for engine in ("rdflib", "oxigraph"):
+        assert {str(r.entity) for r in run(graph, "find", library=LIBRARY, text="MINISTRY", engine=engine)} == expected
+        assert len(run(graph, "find", library=LIBRARY, text="2019", engine=engine)) == 0

@@ -452,6 +452,26 @@ def test_w3c_formats_parse_in_an_independent_reader(name: str, params: dict, rea
     assert [{k: v for k, v in r.items() if v != ""} for r in records] == rows_as_dicts(result)
 
 
+def test_json_is_the_indented_rendering_of_itself_and_keeps_each_terms_own_form() -> None:
+    """to_json writes row by row; its text must be what json.dumps(indent=2) gives for its document."""
+    from rdflib import XSD, BNode
+
+    rows = [Row([URIRef("https://x.example/a"), Literal('q"\n\u00e9\u2028 ', lang="vi")], ["a", "b"]),
+            Row([BNode("b1"), Literal("2019", datatype=XSD.gYear)], ["a", "b"]), Row([None, None], ["a", "b"]),
+            Row([None, Literal("a", lang="EN")], ["a", "b"]), Row([None, Literal("a", lang="en")], ["a", "b"]),
+            Row([Literal("a"), Literal("1", datatype=XSD.integer)], ["a", "b"])]
+    for result in (QueryResult("SELECT", vars=["a", "b"], rows=rows), QueryResult("SELECT", vars=["a"]),
+                   QueryResult("SELECT")):
+        text = to_json(result)
+        assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n"
+        parsed = parse_w3c(text, ox.QueryResultsFormat.JSON)
+        assert [tuple(r) for r in parsed.rows] == [tuple(r) for r in result.rows]
+    # rdflib's Literal equality ignores the case of a language tag; the writers' memo must not.
+    langs = [b.get("b", {}).get("xml:lang") for b in json.loads(to_json(QueryResult("SELECT", vars=["a", "b"], rows=rows)))["results"]["bindings"]]
+    assert langs[3:5] == ["EN", "en"]
+    assert '"a"@EN' in to_tsv(QueryResult("SELECT", vars=["a", "b"], rows=rows))
+
+
 def test_ask_and_construct_formats(real_graph) -> None:  # noqa: ANN001
     ask = named(real_graph, "have-met")
     for text, fmt in ((to_json(ask), ox.QueryResultsFormat.JSON), (to_xml(ask), ox.QueryResultsFormat.XML)):

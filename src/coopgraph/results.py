@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, Literal, URIRef
@@ -42,6 +43,24 @@ DISPLAY_PREFIXES = {"id": "https://w3id.org/coopgraph/id/"}
 TABLE_CELL_WIDTH = 80
 
 
+def _memo(render: Callable[[Node], str]) -> Callable[[Node], str]:
+    """``render`` with each distinct term rendered once: results repeat their terms.
+
+    The key holds the language tag as written, because rdflib's Literal equality ignores its
+    case ("a"@EN == "a"@en) and the writers must not.
+    """
+    rendered: dict[object, str] = {}
+
+    def once(term: Node) -> str:
+        key = (term, term.language) if isinstance(term, Literal) else term
+        text = rendered.get(key)
+        if text is None:
+            text = rendered[key] = render(term)
+        return text
+
+    return once
+
+
 def _json_term(term: Node) -> dict[str, str]:
     if isinstance(term, URIRef):
         return {"type": "uri", "value": str(term)}
@@ -58,17 +77,31 @@ def _json_term(term: Node) -> dict[str, str]:
 
 
 def to_json(result: QueryResult) -> str:
-    """application/sparql-results+json (W3C SPARQL 1.1 Query Results JSON Format)."""
+    """application/sparql-results+json (W3C SPARQL 1.1 Query Results JSON Format).
+
+    The text is exactly ``json.dumps(doc, ensure_ascii=False, indent=2)``, written row by row:
+    with ``indent`` the json module falls back to its pure-Python encoder, which took 0.85 s for
+    a 23,186-row timeline. Here each distinct term is rendered once (results repeat their terms)
+    and only strings go through the C encoder.
+    """
     if result.kind == "ASK":
-        doc: dict = {"head": {}, "boolean": bool(result.boolean)}
-    else:
-        _need_rows(result, "json")
-        bindings = [
-            {v: _json_term(t) for v, t in zip(result.vars, row, strict=True) if t is not None}
-            for row in result.rows
-        ]
-        doc = {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+        return json.dumps({"head": {}, "boolean": bool(result.boolean)}, ensure_ascii=False, indent=2) + "\n"
+    _need_rows(result, "json")
+    dump = json.JSONEncoder(ensure_ascii=False).encode
+
+    @_memo
+    def term(t: Node) -> str:
+        return "{\n" + ",\n".join(f"          {dump(k)}: {dump(v)}" for k, v in _json_term(t).items()) + "\n        }"
+
+    keys = [f"        {dump(v)}: " for v in result.vars]
+    rows = []
+    for row in result.rows:
+        cells = [key + term(t) for key, t in zip(keys, row, strict=True) if t is not None]
+        rows.append("      {\n" + ",\n".join(cells) + "\n      }" if cells else "      {}")
+    head = ",\n".join(f"      {dump(v)}" for v in result.vars)
+    out = ['{\n  "head": {\n    "vars": ', "[\n" + head + "\n    ]" if head else "[]", '\n  },\n  "results": {\n',
+           '    "bindings": ', "[\n" + ",\n".join(rows) + "\n    ]" if rows else "[]", "\n  }\n}\n"]
+    return "".join(out)
 
 
 def _xml_term(term: Node) -> str:
@@ -96,11 +129,13 @@ def to_xml(result: QueryResult) -> str:
     out.append("  <head>")
     out += [f"    <variable name={quoteattr(v)}/>" for v in result.vars]
     out += ["  </head>", "  <results>"]
+    opens = [f"      <binding name={quoteattr(v)}>" for v in result.vars]
+    term = _memo(_xml_term)
     for row in result.rows:
         out.append("    <result>")
-        for v, t in zip(result.vars, row, strict=True):
+        for start, t in zip(opens, row, strict=True):
             if t is not None:
-                out.append(f"      <binding name={quoteattr(v)}>{_xml_term(t)}</binding>")
+                out.append(f"{start}{term(t)}</binding>")
         out.append("    </result>")
     out += ["  </results>", "</sparql>"]
     return "\n".join(out) + "\n"
@@ -129,8 +164,9 @@ def to_tsv(result: QueryResult) -> str:
     """text/tab-separated-values per W3C SPARQL 1.1 Query Results TSV: terms in SPARQL syntax."""
     _need_rows(result, "tsv")
     lines = ["\t".join(f"?{v}" for v in result.vars)]
+    term = _memo(sparql_term_any)
     for row in result.rows:
-        lines.append("\t".join("" if t is None else sparql_term_any(t) for t in row))
+        lines.append("\t".join("" if t is None else term(t) for t in row))
     return "\n".join(lines) + "\n"
 
 

@@ -201,7 +201,8 @@ def to_table(result: QueryResult, width: int | None = TABLE_CELL_WIDTH) -> str:
         return ("yes" if result.boolean else "no") + "\n"
     _need_rows(result, "table")
     header = [f"?{v}" for v in result.vars]
-    cells = [[display(t, width) for t in row] for row in result.rows]
+    shown = _memo(lambda t: display(t, width))
+    cells = [["" if t is None else shown(t) for t in row] for row in result.rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
 
     def line(values: list[str]) -> str:

@@ -46,13 +46,14 @@ TABLE_CELL_WIDTH = 80
 def _memo(render: Callable[[Node], str]) -> Callable[[Node], str]:
     """``render`` with each distinct term rendered once: results repeat their terms.
 
-    The key holds the language tag as written, because rdflib's Literal equality ignores its
-    case ("a"@EN == "a"@en) and the writers must not.
+    A literal's key is its lexical form, language tag and datatype as written: rdflib's Literal
+    equality ignores the tag's case ("a"@EN == "a"@en), and the writers must keep each term's
+    own form.
     """
     rendered: dict[object, str] = {}
 
     def once(term: Node) -> str:
-        key = (term, term.language) if isinstance(term, Literal) else term
+        key = (str(term), term.language, term.datatype) if isinstance(term, Literal) else term
         text = rendered.get(key)
         if text is None:
             text = rendered[key] = render(term)
@@ -80,9 +81,9 @@ def to_json(result: QueryResult) -> str:
     """application/sparql-results+json (W3C SPARQL 1.1 Query Results JSON Format).
 
     The text is exactly ``json.dumps(doc, ensure_ascii=False, indent=2)``, written row by row:
-    with ``indent`` the json module falls back to its pure-Python encoder, which took 0.85 s for
-    a 23,186-row timeline. Here each distinct term is rendered once (results repeat their terms)
-    and only strings go through the C encoder.
+    with ``indent`` the json module falls back to its pure-Python encoder (a 23,186-row timeline:
+    0.59 s that way, 0.19 s here, side by side). Here each distinct term is rendered once
+    (results repeat their terms) and only strings go through the C encoder.
     """
     if result.kind == "ASK":
         return json.dumps({"head": {}, "boolean": bool(result.boolean)}, ensure_ascii=False, indent=2) + "\n"

@@ -599,11 +599,9 @@ def test_python_api(real_graph, monkeypatch: pytest.MonkeyPatch) -> None:  # noq
 
 def test_find_searches_string_literals_only() -> None:
     """The text test is LCASE, which only string literals pass: the documented scope of find."""
-    from rdflib import RDFS, XSD, Dataset
+    from rdflib import RDFS, XSD, Dataset, Graph
 
-    class Graph:  # what run() needs of a graph: its dataset (weakly referable, for the store cache)
-        def __init__(self, dataset: Dataset) -> None:
-            self.dataset = dataset
+    from coopgraph.dataset import CoopGraph
 
     ds = Dataset(default_union=True)
     g = ds.graph(URIRef("https://x.example/graph"))
@@ -613,7 +611,7 @@ def test_find_searches_string_literals_only() -> None:
         g.add((URIRef(f"https://x.example/s{i}"), RDFS.label, label))
     g.add((URIRef("https://x.example/typed"), RDFS.label, Literal("2019", datatype=XSD.gYear)))
     g.add((URIRef("https://x.example/iri"), RDFS.label, URIRef("https://x.example/ministry")))
-    graph = Graph(ds)
+    graph = CoopGraph(ds, Graph(), Graph())
     expected = {"https://x.example/s0", "https://x.example/s2", "https://x.example/s3"}
     for engine in ("rdflib", "oxigraph"):
         assert {str(r.entity) for r in run(graph, "find", library=LIBRARY, text="MINISTRY", engine=engine)} == expected

@@ -14,6 +14,7 @@ from _support import FIXTURE_DATA, FIXTURES, run_cli
 from coopgraph.build import OUTPUTS, build
 from coopgraph.errors import InputError, InvalidData
 from coopgraph.namespaces import INFERRED_GRAPH
+from coopgraph.outputs import MARKER
 from coopgraph.serialize import nt_term
 
 FILES = sorted([*OUTPUTS, "void.ttl"])
@@ -25,7 +26,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def test_all_outputs_written(built: Path) -> None:
-    assert sorted(p.name for p in built.iterdir()) == FILES
+    assert sorted(p.name for p in built.iterdir()) == sorted([*FILES, MARKER])
 
 
 def test_summary_numbers(home: Path, tmp_path: Path) -> None:
@@ -69,13 +70,13 @@ def test_invalid_data_cli_exit_1_prints_report(home: Path, tmp_path: Path) -> No
     assert not out.exists()
 
 
-def test_rebuild_replaces_output(home: Path, tmp_path: Path) -> None:
+def test_rebuild_replaces_its_own_output(home: Path, tmp_path: Path) -> None:
     out = tmp_path / "build"
-    out.mkdir()
-    (out / "stale.txt").write_text("old")
     build(FIXTURE_DATA, out_dir=out)
-    assert not (out / "stale.txt").exists()
-    assert sorted(p.name for p in out.iterdir()) == FILES
+    (out / "coopgraph.ttl").write_text("old")
+    build(FIXTURE_DATA, out_dir=out)
+    assert (out / "coopgraph.ttl").read_text() != "old"
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, MARKER])
 
 
 def test_deterministic_across_hash_seeds(home: Path, tmp_path: Path) -> None:
@@ -88,7 +89,7 @@ def test_deterministic_across_hash_seeds(home: Path, tmp_path: Path) -> None:
         outs.append(out)
     a, b = (snapshot(o) for o in outs)
     assert a == b
-    assert len(a) == len(FILES)
+    assert len(a) == len(FILES) + 1  # and the marker
 
 
 # -- round trips ------------------------------------------------------------------------------

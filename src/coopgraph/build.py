@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +24,7 @@ from coopgraph import __version__
 from coopgraph.errors import InvalidData
 from coopgraph.load import data_files, load_dataset, load_ontology, load_shapes
 from coopgraph.resources import resource_dir
+from coopgraph.outputs import claim, replace_folder, temp_folder
 from coopgraph.namespaces import CG, DCAT, DCTERMS, ID, INFERRED_GRAPH, ONTOLOGY, OWL, RDF, VOID, XSD, curie, slugify
 from coopgraph.reason import reason
 from coopgraph.serialize import to_jsonld, to_ntriples, to_trig, to_turtle
@@ -47,6 +47,9 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "validation.txt": ("text/plain", "SHACL validation report"),
     "validation.ttl": ("text/turtle", "SHACL validation report"),
 }
+
+#: Every name a build folder holds: what a folder written before markers existed may contain.
+BUILD_NAMES = frozenset({*OUTPUTS, "void.ttl"})
 
 
 @dataclass
@@ -166,9 +169,14 @@ def build(
     curation: bool = True,
     progress: Progress | None = None,
 ) -> BuildResult:
-    """Build all outputs into ``out_dir``, replacing its previous content only on success."""
-    result = compute(data_paths, curation=curation, progress=progress)
+    """Build all outputs into ``out_dir``, replacing its previous content only on success.
+
+    ``out_dir`` must be new, empty or a build folder (:func:`coopgraph.outputs.claim`); anything
+    else is refused before the data is even loaded.
+    """
     out = Path(out_dir)
+    claim(out, "build", BUILD_NAMES, data_paths if data_paths is not None else data_files())
+    result = compute(data_paths, curation=curation, progress=progress)
     with _timed(result.seconds, "write", progress):
         _write_atomically(out, _render(result))
     result.out_dir = out
@@ -245,10 +253,9 @@ def _void(result: BuildResult, asserted: Graph, files: dict[str, str]) -> Graph:
 
 
 def _write_atomically(out: Path, files: dict[str, str]) -> None:
-    """Write into a sibling temp dir, then swap it in with renames (atomic on one filesystem)."""
+    """Write into a marked sibling temp folder, then swap it in (atomic on one filesystem)."""
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    tmp = temp_folder(out, "build")
     try:
         for name, text in files.items():
             (tmp / name).write_bytes(text.encode("utf-8"))
@@ -256,17 +263,4 @@ def _write_atomically(out: Path, files: dict[str, str]) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    backup = None
-    if out.exists():
-        backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        backup.rmdir()
-        out.rename(backup)
-    try:
-        tmp.rename(out)
-    except BaseException:
-        if backup is not None:
-            backup.rename(out)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
+    replace_folder(tmp, out, "build", BUILD_NAMES)

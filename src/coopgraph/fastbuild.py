@@ -36,7 +36,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -51,6 +50,7 @@ from coopgraph import fastreason as fr
 from coopgraph import fastvalidate as fv
 from coopgraph.errors import CoopgraphError, InputError, InvalidData, UsageError
 from coopgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from coopgraph.outputs import claim, replace_folder, temp_folder
 from coopgraph.progress import Progress
 from coopgraph.validate import ValidationReport, ValidationResult
 
@@ -136,6 +136,8 @@ def _decode(x: list[str]) -> fr.Term:
 
 
 LITERAL_SUBJECTS = "closure-literal-subjects.jsonl"
+#: Every name a store folder holds: what a store written before markers existed may contain.
+STORE_NAMES = frozenset({"main", "closure", "validation", "manifest.json", "validation.json", LITERAL_SUBJECTS})
 
 
 def _save_closure(closure: ox.Store, folder: Path, ontology_closure: set[Triple], noise: set[Triple],
@@ -172,17 +174,6 @@ def _report_to_json(report: ValidationReport) -> str:
 def _report_from_json(text: str) -> ValidationReport:
     doc = json.loads(text)
     return ValidationReport([ValidationResult(**{**r, "files": tuple(r.get("files", ()))}) for r in doc["results"]])
-
-
-def _swap(tmp: Path, target: Path) -> None:
-    """Replace ``target`` by ``tmp`` with renames, so a failed build never leaves half a store."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
-    tmp.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,9 +268,8 @@ def build_store(
     from coopgraph.load import data_files, load_ontology
 
     files = [Path(p) for p in data_paths] if data_paths else data_files()
-    target = Path(store_dir).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    target = claim(store_dir, "store", STORE_NAMES, files)
+    tmp = temp_folder(target, "store")
     seconds: dict[str, float] = {}
     validation: _Validation | None = None
     try:
@@ -342,7 +332,7 @@ def build_store(
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
         (tmp / "validation.json").write_text(_report_to_json(report), encoding="utf-8")
         gc.collect()
-        _swap(tmp, target)
+        replace_folder(tmp, target, "store", STORE_NAMES)
     except BaseException:
         if validation is not None:
             validation.stop()

@@ -1,0 +1,169 @@
+"""The folders coopgraph writes (a build folder, a store): it replaces only what it made.
+
+A build or a store is written into a hidden sibling folder and swapped in with two renames, so a
+failed or killed run never leaves half of one. Swapping replaces whatever sits at the target
+path, so before any work starts :func:`claim` checks that the target is one of:
+
+- nothing yet;
+- an empty folder;
+- a folder coopgraph made: it holds nothing but the names that kind of folder is made of, and
+  the marker file :data:`MARKER` naming its kind (a folder made before markers has none).
+
+Anything else (a file, a folder of other files, the working folder or one above it, a folder
+that holds an input of this run) is refused with a :class:`~coopgraph.errors.UsageError`
+(exit 2) that says why, and nothing is touched. The check runs again just before the swap, in
+case the target changed while the build ran.
+
+Temporary folders carry the process id in their name and the marker inside; a run that was
+killed leaves one behind, and the next run for the same target removes those whose process is
+gone (:func:`remove_stale`). Nothing without the marker is ever removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from coopgraph import __version__
+from coopgraph.errors import UsageError
+
+#: The file that marks a folder as made by coopgraph; its JSON names the folder's kind.
+MARKER = ".coopgraph-output"
+
+_TMP_TAG = ".coopgraph-tmp-"
+
+
+def _marker_kind(folder: Path) -> str | None:
+    """The kind recorded in ``folder``'s marker, or None when it has none (or an unreadable one)."""
+    try:
+        doc = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc.get("kind") if isinstance(doc, dict) and isinstance(doc.get("kind"), str) else None
+
+
+def write_marker(folder: Path, kind: str) -> None:
+    """Mark ``folder`` as a coopgraph ``kind`` folder, so a later run may replace it."""
+    (folder / MARKER).write_text(json.dumps({"kind": kind, "coopgraph": __version__}) + "\n", encoding="utf-8")
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def claim(target: str | Path, kind: str, legacy_names: Iterable[str], inputs: Iterable[str | Path] = ()) -> Path:
+    """Check that a ``kind`` folder may be written at ``target``; return its resolved path.
+
+    ``legacy_names`` are the entries a ``kind`` folder is made of, which recognise one written
+    before folders were marked. ``inputs`` are the files this run reads: a target that holds one
+    would delete it. Raises :class:`UsageError` (exit 2) before anything is written. What a
+    killed run left beside ``target`` is cleaned up first (:func:`remove_stale`).
+    """
+    path = Path(target).expanduser().resolve()
+    remove_stale(path)
+    shown = str(target)
+    advice = f"choose a new or empty folder for the {kind}"
+    cwd = Path.cwd().resolve()
+    if _is_within(cwd, path):
+        raise UsageError(f"{shown}: refusing to replace the current folder (or one above it) with a {kind}; {advice}")
+    for item in inputs:
+        source = Path(item).expanduser().resolve()
+        if _is_within(source, path):
+            raise UsageError(f"{shown}: refusing to write the {kind} there: it holds the input {item}; {advice}")
+    if not path.exists() and not path.is_symlink():
+        return path
+    if path.is_symlink() or not path.is_dir():
+        raise UsageError(f"{shown}: refusing to replace a file with a {kind} folder; {advice}")
+    try:
+        entries = {p.name for p in path.iterdir()}
+    except OSError as e:
+        raise UsageError(f"{shown}: cannot read the folder: {e.strerror or e}") from None
+    if not entries:
+        return path
+    found = _marker_kind(path)
+    if found is not None and found != kind:
+        raise UsageError(f"{shown}: refusing to replace a coopgraph {found} with a {kind}; {advice}")
+    # Even a marked folder is replaced only while it holds nothing but what coopgraph writes
+    # there: a file someone added later (notes, a store made inside it) would go with it.
+    others = sorted(entries - set(legacy_names) - {MARKER})
+    if not others:
+        return path
+    listed = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+    raise UsageError(f"{shown}: refusing to replace a folder holding files coopgraph did not write ({listed}); {advice}")
+
+
+def temp_folder(target: Path, kind: str) -> Path:
+    """A new marked folder beside ``target`` to write into, named so a later run can clean it up."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{_TMP_TAG}{os.getpid()}-", dir=target.parent))
+    write_marker(tmp, kind)
+    return tmp
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: alive, and not ours to judge
+    return True
+
+
+def remove_stale(target: Path) -> list[Path]:
+    """Remove the temp folders of killed runs for ``target`` (marked, and their process gone).
+
+    A run killed between the two renames of a swap left the previous folder under a temp name and
+    nothing at ``target``: that folder is renamed back instead, so the run is undone, not lost.
+    """
+    removed: list[Path] = []
+    prefix = f".{target.name}{_TMP_TAG}"
+    try:
+        siblings = list(target.parent.iterdir())
+    except OSError:
+        return removed
+    for p in siblings:
+        if not p.name.startswith(prefix) or p.is_symlink() or not p.is_dir():
+            continue
+        pid = p.name[len(prefix):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _pid_alive(int(pid)):
+            continue
+        if "-old-" in p.name and not target.exists() and not target.is_symlink():
+            p.rename(target)  # killed between the two renames of a swap: put the previous one back
+            continue
+        if _marker_kind(p) is None:
+            continue  # not provably ours: left alone
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p)
+    return removed
+
+
+def replace_folder(tmp: Path, target: Path, kind: str, legacy_names: Iterable[str]) -> None:
+    """Swap the finished ``tmp`` in at ``target`` with renames; the old folder is removed after.
+
+    ``target`` is claimed again first: if something else appeared there during the run, the run
+    fails with nothing replaced (``tmp`` is removed).
+    """
+    try:
+        claim(target, kind, legacy_names)
+    except UsageError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}{_TMP_TAG}{os.getpid()}-old-", dir=target.parent))
+        old.rmdir()
+        target.rename(old)
+    try:
+        tmp.rename(target)
+    except BaseException:
+        if old is not None:
+            old.rename(target)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,192 @@
+"""Outputs never destroy what coopgraph did not make (build folders and stores alike).
+
+Each case of the data-safety finding, run as a user would (``coopgraph build --out`` / ``--store``
+in a separate process): a folder of unrelated files, the current folder, a single file, the
+input data file and a folder holding it are refused with exit 2, one clear line and no
+traceback, and are left byte for byte as they were. A folder coopgraph made is replaced; a run
+killed mid-write leaves the previous output whole, and the next run cleans up after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from _support import FIXTURE_DATA, ROOT, error_lines, run_cli
+from coopgraph.build import BUILD_NAMES
+from coopgraph.outputs import MARKER, claim, remove_stale, write_marker
+
+OPTIONS = {"build": "--out", "store": "--store"}
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (relative name -> sha256), to compare before and after."""
+    if folder.is_file():
+        return {"": hashlib.sha256(folder.read_bytes()).hexdigest()}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def refused(proc: subprocess.CompletedProcess, *words: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    lines = error_lines(proc.stderr)
+    assert len(lines) == 1 and lines[0].startswith("coopgraph: error: "), proc.stderr
+    assert "Traceback" not in proc.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def data_args() -> list[str]:
+    return ["--data", *map(str, FIXTURE_DATA)]
+
+
+@pytest.mark.parametrize("kind", OPTIONS)
+def test_folder_of_unrelated_files_is_refused_and_untouched(home: Path, tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "u"
+    target.mkdir()
+    (target / "notes.txt").write_text("precious\n")
+    (target / "sub").mkdir()
+    (target / "sub" / "more.txt").write_text("also precious\n")
+    before = tree(target)
+    proc = run_cli("build", *data_args(), OPTIONS[kind], str(target))
+    refused(proc, "did not write", "notes.txt")
+    assert tree(target) == before
+
+
+@pytest.mark.parametrize("kind", OPTIONS)
+def test_current_folder_is_refused(home: Path, tmp_path: Path, kind: str) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.txt").write_text("precious\n")
+    before = tree(work)
+    for where in (".", ".."):
+        proc = run_cli("build", *data_args(), OPTIONS[kind], where, cwd=work)
+        refused(proc, "current folder")
+    assert tree(work) == before
+
+
+@pytest.mark.parametrize("kind", OPTIONS)
+def test_empty_current_folder_is_refused_too(home: Path, tmp_path: Path, kind: str) -> None:
+    # empty, but replacing it would leave the shell in a deleted folder
+    work = tmp_path / "empty"
+    work.mkdir()
+    refused(run_cli("build", *data_args(), OPTIONS[kind], ".", cwd=work), "current folder")
+    assert work.is_dir() and not any(work.iterdir())
+
+
+@pytest.mark.parametrize("kind", OPTIONS)
+def test_single_file_is_refused(home: Path, tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "report.pdf"
+    target.write_bytes(b"%PDF-1.4 precious")
+    refused(run_cli("build", *data_args(), OPTIONS[kind], str(target)), "a file")
+    assert target.read_bytes() == b"%PDF-1.4 precious"
+
+
+@pytest.mark.parametrize("kind", OPTIONS)
+def test_input_file_and_its_folder_are_refused(home: Path, tmp_path: Path, kind: str) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good = folder / "good.trig"
+    shutil.copy(FIXTURE_DATA[0], good)
+    before = tree(folder)
+    refused(run_cli("build", "--data", str(good), OPTIONS[kind], str(good)), "input")
+    refused(run_cli("build", "--data", str(good), OPTIONS[kind], str(folder)), "input")
+    assert tree(folder) == before
+    assert good.is_file()
+
+
+def test_folder_of_the_other_kind_is_refused(home: Path, tmp_path: Path) -> None:
+    store = tmp_path / "s"
+    store.mkdir()
+    write_marker(store, "store")
+    (store / "manifest.json").write_text("{}")
+    before = tree(store)
+    refused(run_cli("build", *data_args(), "--out", str(store)), "coopgraph store")
+    assert tree(store) == before
+
+
+def test_own_folders_are_replaced(home: Path, tmp_path: Path) -> None:
+    out, store = tmp_path / "b", tmp_path / "s"
+    for _ in range(2):  # new, then replacing the marked folder of the first run
+        assert run_cli("build", *data_args(), "--out", str(out)).returncode == 0
+        proc = run_cli("build", *data_args(), "--store", str(store))
+        assert proc.returncode == 0, proc.stderr
+    assert (out / MARKER).is_file() and (store / MARKER).is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folder left
+
+
+def test_folder_written_before_markers_is_still_replaced(home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "old-build"
+    out.mkdir()
+    for name in sorted(BUILD_NAMES)[:3]:
+        (out / name).write_text("from an older coopgraph")
+    assert claim(out, "build", BUILD_NAMES) == out.resolve()
+    (out / "notes.txt").write_text("added by a user")
+    with pytest.raises(Exception, match="notes.txt"):
+        claim(out, "build", BUILD_NAMES)
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_stale_temp_folders_are_removed_only_when_marked(tmp_path: Path) -> None:
+    target = tmp_path / "build"
+    pid = _dead_pid()
+    ours = tmp_path / f".build.coopgraph-tmp-{pid}-abc"
+    ours.mkdir()
+    write_marker(ours, "build")
+    (ours / "coopgraph.ttl").write_text("half written")
+    unmarked = tmp_path / f".build.coopgraph-tmp-{pid}-def"
+    unmarked.mkdir()
+    (unmarked / "notes.txt").write_text("not provably ours")
+    alive = tmp_path / f".build.coopgraph-tmp-{os.getpid()}-ghi"
+    alive.mkdir()
+    write_marker(alive, "build")
+    assert remove_stale(target) == [ours]
+    assert unmarked.is_dir() and alive.is_dir()
+
+
+def test_a_swap_killed_between_its_renames_is_undone(tmp_path: Path) -> None:
+    target = tmp_path / "build"
+    old = tmp_path / f".build.coopgraph-tmp-{_dead_pid()}-old-xyz"
+    old.mkdir()
+    write_marker(old, "build")
+    (old / "coopgraph.ttl").write_text("the previous build")
+    claim(target, "build", BUILD_NAMES)  # the next run puts the previous build back first
+    assert (target / "coopgraph.ttl").read_text() == "the previous build"
+    assert not old.exists()
+
+
+@pytest.mark.parametrize("kind", OPTIONS)
+def test_sigkill_during_a_build_loses_nothing_and_is_cleaned_up(home: Path, tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "out"
+    assert run_cli("build", *data_args(), OPTIONS[kind], str(target)).returncode == 0
+    before = tree(target)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen([sys.executable, "-m", "coopgraph", "build", *data_args(), OPTIONS[kind], str(target)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+    end = time.monotonic() + 120
+    while time.monotonic() < end and proc.poll() is None:
+        if any(p.name.startswith(".out.coopgraph-tmp-") for p in tmp_path.iterdir()):
+            break
+        time.sleep(0.01)
+    killed = proc.poll() is None
+    if killed:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    if killed or kind == "build":  # a finished build writes the same bytes again; a store does not
+        assert tree(target) == before  # the previous output, whole
+    proc2 = run_cli("build", *data_args(), OPTIONS[kind], str(target))
+    assert proc2.returncode == 0, proc2.stderr
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]

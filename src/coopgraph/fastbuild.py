@@ -96,6 +96,8 @@ class StoreResult:
 
 def parse_quads(paths: Iterable[str | Path]) -> list[ox.Quad]:
     """All quads of the files, parsed by pyoxigraph; a syntax error names file, line and column."""
+    from coopgraph.load import read_quads
+
     quads: list[ox.Quad] = []
     for path in map(Path, paths):
         fmt = _FORMATS.get(path.suffix.lower())
@@ -103,10 +105,7 @@ def parse_quads(paths: Iterable[str | Path]) -> list[ox.Quad]:
             raise UsageError(f"{path}: unknown file type {path.suffix!r} (expected one of {', '.join(_FORMATS)})")
         if not path.is_file():
             raise InputError(path, 0, 0, "no such file")
-        try:
-            quads.extend(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
-        except SyntaxError as e:
-            raise InputError(path, e.lineno or 0, e.offset or 0, e.msg or str(e)) from None
+        quads.extend(read_quads(path))
     return quads
 
 

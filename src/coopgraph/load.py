@@ -1,8 +1,13 @@
 """Parse data, ontology and shapes files, turning every syntax error into file:line:column.
 
 rdflib's own parse errors rarely say where the problem is, so each file is first run through
-pyoxigraph's parser (or :mod:`json` for JSON-LD), whose errors carry a location, and only then
+pyoxigraph's parser (and :mod:`json` for JSON-LD), whose errors carry a location, and only then
 parsed by rdflib, which the rest of the package works with.
+
+JSON-LD is never parsed by rdflib: its parser fetches a remote ``@context`` from the web while
+loading. pyoxigraph has no document loader, so a remote context is refused with the file and
+line named, and rdflib gets the quads pyoxigraph read (as N-Quads). Loading is offline by
+construction (see :mod:`coopgraph.offline`).
 """
 
 from __future__ import annotations
@@ -21,13 +26,13 @@ from coopgraph.errors import InputError, UsageError
 from coopgraph.namespaces import CG, RDF, bind_prefixes
 from coopgraph.resources import resource_dir
 
-# suffix -> (rdflib format, pyoxigraph format or None for JSON)
-FORMATS: dict[str, tuple[str, ox.RdfFormat | None]] = {
+# suffix -> (rdflib format, pyoxigraph format)
+FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {
     ".trig": ("trig", ox.RdfFormat.TRIG),
     ".ttl": ("turtle", ox.RdfFormat.TURTLE),
     ".nt": ("nt", ox.RdfFormat.N_TRIPLES),
     ".nq": ("nquads", ox.RdfFormat.N_QUADS),
-    ".jsonld": ("json-ld", None),
+    ".jsonld": ("json-ld", ox.RdfFormat.JSON_LD),
 }
 
 Origins = dict[Node, set[str]]
@@ -46,7 +51,7 @@ def _files(folder: Path, suffixes: Iterable[str]) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in suffixes)
 
 
-def _format(path: Path) -> tuple[str, ox.RdfFormat | None]:
+def _format(path: Path) -> tuple[str, ox.RdfFormat]:
     try:
         return FORMATS[path.suffix.lower()]
     except KeyError:
@@ -54,8 +59,11 @@ def _format(path: Path) -> tuple[str, ox.RdfFormat | None]:
         raise UsageError(f"{path}: unknown file type {path.suffix!r} (expected one of {known})") from None
 
 
-def check_syntax(path: Path) -> None:
-    """Raise :class:`InputError` with the location of the first syntax error in ``path``."""
+def check_syntax(path: Path) -> list[ox.Quad]:
+    """Raise :class:`InputError` with the location of the first syntax error in ``path``.
+
+    Returns the quads pyoxigraph read, for a caller that needs them (JSON-LD is loaded from them).
+    """
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -67,18 +75,42 @@ def check_syntax(path: Path) -> None:
         line = data[: e.start].count(b"\n") + 1
         column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         raise InputError(path, line, column, "file is not valid UTF-8") from None
-    if oxformat is None:
+    if oxformat == ox.RdfFormat.JSON_LD:
         try:
             json.loads(text)
         except json.JSONDecodeError as e:
             raise InputError(path, e.lineno, e.colno, e.msg) from None
-        return
+    return read_quads(path, data)
+
+
+def read_quads(path: Path, data: bytes | None = None) -> list[ox.Quad]:
+    """The quads pyoxigraph reads from ``path`` (or from its ``data``, already read).
+
+    A syntax error names the file, line and column; a remote JSON-LD context, which pyoxigraph
+    has no loader for, is refused with the line that refers to it.
+    """
+    oxformat = _format(path)[1]
+    base = path.resolve().as_uri()
     try:
-        for _ in ox.parse(data, format=oxformat, base_iri=path.resolve().as_uri()):
-            pass
+        if data is None:
+            return list(ox.parse(path=str(path), format=oxformat, base_iri=base))
+        return list(ox.parse(data, format=oxformat, base_iri=base))
     except SyntaxError as e:
         message = _OX_LOCATION.sub("", e.msg or str(e))
+        if "LoadDocumentCallback" in message:  # pyoxigraph's word for "a remote context"
+            text = (data if data is not None else path.read_bytes()).decode("utf-8", "replace")
+            raise InputError(path, _remote_context_line(text), 1, "a remote JSON-LD @context is refused: "
+                             "coopgraph never fetches documents while loading; put the context in the file") from None
         raise InputError(path, e.lineno or 0, e.offset or 0, message) from None
+
+
+_CONTEXT_REFERENCE = re.compile(r'"@(?:context|import)"\s*:\s*(?:\[[^\]]*?)?"')
+
+
+def _remote_context_line(text: str) -> int:
+    """The line of the first ``@context``/``@import`` given as a string (a reference, not inline)."""
+    m = _CONTEXT_REFERENCE.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
 def _rdflib_error(path: Path, error: Exception) -> InputError:
@@ -90,8 +122,12 @@ def _rdflib_error(path: Path, error: Exception) -> InputError:
 
 def parse_file(path: Path, into: Dataset | Graph) -> None:
     """Check ``path`` then parse it with rdflib into ``into``."""
+    fmt, oxformat = _format(path)
+    if oxformat == ox.RdfFormat.JSON_LD:
+        quads = check_syntax(path)  # JSON errors with their line; a remote context refused
+        into.parse(data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8"), format="nquads")
+        return
     check_syntax(path)
-    fmt, _ = _format(path)
     try:
         into.parse(path, format=fmt, publicID=path.resolve().as_uri())
     except InputError:

@@ -27,12 +27,11 @@ from __future__ import annotations
 import html
 import ipaddress
 import json
-import re
 import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ import pyoxigraph as ox
 
 from coopgraph.errors import CoopgraphError, QueryError, QueryTimeout, ResultTooLarge, UsageError
 from coopgraph.namespaces import ID
+from coopgraph.offline import NetworkRefused, check_query, keywords
 from coopgraph.queries import QueryLibrary, oxigraph_store
 from coopgraph.results import MEDIA_TYPES
 
@@ -100,47 +100,29 @@ class HttpError(CoopgraphError):
         self.headers = headers or {}
 
 
-# Lexer for the safety check: strings, IRIs, comments, variables and prefixed names are skipped
-# so that only real keywords are seen ("SERVICE" inside a literal or ex:SERVICE is harmless).
-_TOKENS = re.compile(
-    r"""
-    (?P<comment>\#[^\n]*)
-  | (?P<string>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\s]*>)
-  | (?P<var>[?$][\w\u00B7-\uFFFF]+)
-  | (?P<pname>(?:[^\W\d][\w.-]*)?:[\w.%:\\-]*)
-  | (?P<word>[A-Za-z]+)
-    """,
-    re.S | re.X,
-)
 _UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 _PROLOGUE = {"BASE", "PREFIX"}
-
-
-def keywords(query: str) -> Iterator[str]:
-    """The query's bare words, upper-cased, outside strings, IRIs, comments and names."""
-    for m in _TOKENS.finditer(query):
-        if m.lastgroup == "word":
-            yield m.group().upper()
 
 
 def check_read_only(query: str) -> None:
     """Raise 403 for SPARQL Update, LOAD and SERVICE: the endpoint reads, and never fetches.
 
     Oxigraph's query parser rejects updates anyway, but with a syntax error; users deserve to
-    hear that the endpoint is read-only. SERVICE must be refused here: Oxigraph would otherwise
-    make the HTTP request itself, letting anyone use the server to reach other machines.
+    hear that the endpoint is read-only. SERVICE is refused by :func:`coopgraph.offline.check_query`
+    (which every query path calls too): here it is refused before the query takes a slot.
     """
     first = None
     for word in keywords(query):
         if first is None and word not in _PROLOGUE:
             first = word
-        if word == "SERVICE":
-            raise HttpError(403, "SERVICE (federated query) is refused: this endpoint does not fetch other endpoints")
         if word == "LOAD":
             raise HttpError(403, "LOAD is refused: this endpoint is read-only and does not fetch documents")
     if first in _UPDATE_KEYWORDS:
         raise HttpError(403, f"SPARQL Update ({first}) is refused: this endpoint is read-only")
+    try:
+        check_query(query, "oxigraph")
+    except NetworkRefused as e:
+        raise HttpError(403, str(e)) from None
 
 
 # -- content negotiation --------------------------------------------------------------------
@@ -371,6 +353,8 @@ class Executor:
             raise HttpError(422, f"{e} (the limit is {self.config.max_rows}); add LIMIT, or page with OFFSET") from None
         except UsageError as e:  # bad parameter value, unknown name
             raise HttpError(400, str(e)) from None
+        except NetworkRefused as e:  # SERVICE, caught again where the query runs
+            raise HttpError(403, str(e)) from None
         except QueryError as e:  # syntax (with line and column) or evaluation error
             raise HttpError(400, str(e)) from None
         return render(result, accept, format_param)

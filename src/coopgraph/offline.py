@@ -1,0 +1,134 @@
+"""coopgraph never reaches the network by itself: no federated query, no remote document.
+
+Two engines could fetch on a query's behalf. Oxigraph evaluates ``SERVICE <url>`` by making the
+HTTP request, and has no option to turn that off; rdflib does the same, and also loads the IRI
+of every ``FROM``/``FROM NAMED`` clause from the web (or from a local file). A query that can
+do either is refused by :func:`check_query` before any engine sees it (the embedded API, the
+CLI and the endpoint all call it), with :class:`NetworkRefused`, which the endpoint answers
+with 403.
+
+The decision rests on the parsed query, not on text matching alone:
+
+- The words an engine would need (``SERVICE``; ``FROM`` on rdflib) cannot be spelled without
+  their letters, so a query whose text, with SPARQL's ``\\u``/``\\U`` escapes undone, does not
+  contain them is safe, and is not parsed again (the common case, and free).
+- Otherwise two independent readings must both find no such clause: rdflib's parser, whose
+  algebra is searched for a ``SERVICE`` pattern (and a dataset clause, on rdflib), and a lexer
+  that follows the SPARQL grammar's terminals (strings, IRIs, prefixed names with their
+  ``\\#`` escapes, comments) to find bare keywords. If rdflib cannot parse a query that
+  mentions ``SERVICE``, it is refused: what cannot be checked is not run.
+
+Loading is offline by construction: JSON-LD is parsed by pyoxigraph (see
+:func:`coopgraph.load.parse_file`), which has no document loader and rejects a remote
+``@context``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from coopgraph.errors import QueryError
+from coopgraph.namespaces import PREFIXES
+
+
+class NetworkRefused(QueryError):
+    """A query would make an engine fetch from the network (the endpoint answers 403)."""
+
+
+# The lexer: strings, IRIs, comments, variables and prefixed names are consumed whole, so that
+# only real keywords are left ("SERVICE" inside a literal or in ex:SERVICE is harmless). Each
+# alternative follows the SPARQL 1.1 grammar's terminal of the same name (section 19.8).
+_PN_CHAR = r"\w\u00B7\u0300-\u036F\u203F\u2040"
+_TOKENS = re.compile(
+    rf"""
+    (?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''
+             |\"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
+             |'(?:[^'\\\n\r]|\\.)*'
+             |"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<var>[?$][{_PN_CHAR}]+)
+  | (?P<pname>(?:[^\W\d][{_PN_CHAR}.-]*)?:(?:[{_PN_CHAR}.:-]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?\#@%])*)
+  | (?P<word>[A-Za-z]+)
+    """,
+    re.S | re.X,
+)
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def keywords(query: str) -> Iterator[str]:
+    """The query's bare words, upper-cased, outside strings, IRIs, comments and names."""
+    for m in _TOKENS.finditer(query):
+        if m.lastgroup == "word":
+            yield m.group().upper()
+
+
+def _unescaped(text: str) -> str:
+    """``text`` with SPARQL codepoint escapes undone, repeatedly (an escaped escape included)."""
+
+    def one(m: re.Match[str]) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else m.group()
+
+    for _ in range(16):
+        done = _CODEPOINT.sub(one, text)
+        if done == text:
+            return text
+        text = done
+    raise NetworkRefused("the query nests codepoint escapes too deeply to be checked")
+
+
+def _algebra_nodes(node: Any) -> Iterator[Any]:
+    """Every node of an rdflib algebra tree (CompValues are dicts; patterns nest in lists)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+
+
+def check_query(text: str, engine: str = "oxigraph") -> None:
+    """Raise :class:`NetworkRefused` if running ``text`` on ``engine`` could fetch anything.
+
+    ``SERVICE`` is refused on every engine; ``FROM``/``FROM NAMED`` only on rdflib, which would
+    load them (Oxigraph reads them as names of the store's own graphs).
+    """
+    folded = _unescaped(text).casefold()
+    words = {"service"} | ({"from"} if engine == "rdflib" else set())
+    mentioned = {w for w in words if w in folded}
+    if not mentioned:
+        return
+    bare = set(keywords(text)) | set(keywords(_unescaped(text)))
+    if "SERVICE" in bare:
+        raise _service_refused()
+    if "FROM" in bare and "from" in mentioned:
+        raise _from_refused()
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parsed = translateQuery(parseQuery(text), initNs=PREFIXES)
+    except Exception:  # pyparsing and rdflib raise many types for what they cannot read
+        if "service" in mentioned:
+            raise NetworkRefused("the query mentions SERVICE and coopgraph's check could not parse it, so it is "
+                                 "not run (federated queries are refused)") from None
+        return  # only FROM was mentioned: rdflib, which would load it, cannot parse it either
+    nodes = list(_algebra_nodes(parsed.algebra))
+    if any(getattr(n, "name", None) == "ServiceGraphPattern" for n in nodes):
+        raise _service_refused()
+    if "from" in mentioned and parsed.algebra.get("datasetClause"):
+        raise _from_refused()
+
+
+def _service_refused() -> NetworkRefused:
+    return NetworkRefused("SERVICE (federated query) is refused: coopgraph does not fetch from other endpoints")
+
+
+def _from_refused() -> NetworkRefused:
+    return NetworkRefused("FROM and FROM NAMED are refused on the rdflib engine, which would fetch them; "
+                          "use GRAPH, or the oxigraph engine")

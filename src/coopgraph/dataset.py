@@ -25,7 +25,7 @@ from rdflib.term import Node
 from coopgraph.build import Progress, compute, entities_per_class, union
 from coopgraph.errors import InputError, QueryError, UsageError
 from coopgraph.load import curator_graphs, drop_curation, parse_file
-from coopgraph.offline import check_query
+from coopgraph.offline import checked
 from coopgraph.namespaces import (
     CG,
     DCTERMS,
@@ -194,7 +194,7 @@ class CoopGraph:
 
     def sparql(self, text: str, init_bindings: Mapping[str, Node] | None = None) -> Result:
         """Run SPARQL over :attr:`dataset`; project prefixes are predeclared; nothing is fetched."""
-        check_query(text, "rdflib")
+        text = checked(text, "rdflib")
         try:
             return self._dataset.query(text, initNs=PREFIXES, initBindings=dict(init_bindings or {}))
         except Exception as e:  # pyparsing / rdflib evaluation errors

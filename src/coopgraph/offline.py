@@ -12,11 +12,17 @@ The decision rests on the parsed query, not on text matching alone:
 - The words an engine would need (``SERVICE``; ``FROM`` on rdflib) cannot be spelled without
   their letters, so a query whose text, with SPARQL's ``\\u``/``\\U`` escapes undone, does not
   contain them is safe, and is not parsed again (the common case, and free).
-- Otherwise two independent readings must both find no such clause: rdflib's parser, whose
-  algebra is searched for a ``SERVICE`` pattern (and a dataset clause, on rdflib), and a lexer
-  that follows the SPARQL grammar's terminals (strings, IRIs, prefixed names with their
-  ``\\#`` escapes, comments) to find bare keywords. If rdflib cannot parse a query that
-  mentions ``SERVICE``, it is refused: what cannot be checked is not run.
+- Comments are blanked (replaced by spaces, so positions in error messages stay right) in the
+  text the engine is given, so a word in a comment cannot matter, wherever a reader thinks the
+  comment starts; then the same test runs on what is left.
+- Otherwise two independent readings of that text must both find no such clause: rdflib's
+  parser, whose algebra is searched for a ``SERVICE`` pattern (and a dataset clause, on rdflib),
+  and a lexer that follows the SPARQL grammar's terminals (strings, IRIs, prefixed names with
+  their ``\\#`` escapes) to find bare keywords. Neither is trusted alone: the tests hold a
+  query that the lexer misreads (``?a<'>'`` taken for an IRI) and one rdflib cannot parse. If
+  rdflib cannot parse a query that mentions ``SERVICE``, or the query is longer than
+  :data:`MAX_CHECKED` (rdflib's parser takes about a second for 8 KiB, holding the
+  interpreter), it is refused: what cannot be checked is not run.
 
 Loading is offline by construction: JSON-LD is parsed by pyoxigraph (see
 :func:`coopgraph.load.parse_file`), which has no document loader and rejects a remote
@@ -92,37 +98,68 @@ def _algebra_nodes(node: Any) -> Iterator[Any]:
             stack.extend(item)
 
 
-def check_query(text: str, engine: str = "oxigraph") -> None:
-    """Raise :class:`NetworkRefused` if running ``text`` on ``engine`` could fetch anything.
+#: The longest query that rdflib's parser is asked to read when it mentions SERVICE (characters).
+MAX_CHECKED = 8192
 
-    ``SERVICE`` is refused on every engine; ``FROM``/``FROM NAMED`` only on rdflib, which would
-    load them (Oxigraph reads them as names of the store's own graphs).
+
+def blank_comments(text: str) -> str:
+    """``text`` with every comment replaced by spaces (line and column of the rest unchanged)."""
+    parts, last = [], 0
+    for m in _TOKENS.finditer(text):
+        if m.lastgroup == "comment":
+            parts += [text[last:m.start()], " " * (m.end() - m.start())]
+            last = m.end()
+    return "".join(parts) + text[last:] if parts else text
+
+
+def checked(text: str, engine: str = "oxigraph") -> str:
+    """The text to run on ``engine``: ``text`` with comments blanked, once shown to fetch nothing.
+
+    Raises :class:`NetworkRefused` if running it could fetch anything. ``SERVICE`` is refused on
+    every engine; ``FROM``/``FROM NAMED`` only on rdflib, which would load them (Oxigraph reads
+    them as names of the store's own graphs).
     """
-    folded = _unescaped(text).casefold()
     words = {"service"} | ({"from"} if engine == "rdflib" else set())
-    mentioned = {w for w in words if w in folded}
+    if not _mentioned(text, words):
+        return text
+    text = blank_comments(text)
+    mentioned = _mentioned(text, words)
     if not mentioned:
-        return
+        return text
     bare = set(keywords(text)) | set(keywords(_unescaped(text)))
     if "SERVICE" in bare:
         raise _service_refused()
     if "FROM" in bare and "from" in mentioned:
         raise _from_refused()
+    if "service" in mentioned and len(text) > MAX_CHECKED:
+        raise NetworkRefused(f"the query mentions SERVICE in a string or a name and is longer than {MAX_CHECKED} "
+                             "characters, too long for coopgraph's check of federated queries; shorten it")
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
         parsed = translateQuery(parseQuery(text), initNs=PREFIXES)
-    except Exception:  # pyparsing and rdflib raise many types for what they cannot read
+    except Exception:  # pyparsing and rdflib raise many types (RecursionError too) for what they cannot read
         if "service" in mentioned:
             raise NetworkRefused("the query mentions SERVICE and coopgraph's check could not parse it, so it is "
                                  "not run (federated queries are refused)") from None
-        return  # only FROM was mentioned: rdflib, which would load it, cannot parse it either
+        return text  # only FROM was mentioned: rdflib, which would load it, cannot parse it either
     nodes = list(_algebra_nodes(parsed.algebra))
     if any(getattr(n, "name", None) == "ServiceGraphPattern" for n in nodes):
         raise _service_refused()
     if "from" in mentioned and parsed.algebra.get("datasetClause"):
         raise _from_refused()
+    return text
+
+
+def check_query(text: str, engine: str = "oxigraph") -> None:
+    """Raise :class:`NetworkRefused` if running ``text`` on ``engine`` could fetch anything."""
+    checked(text, engine)
+
+
+def _mentioned(text: str, words: set[str]) -> set[str]:
+    folded = _unescaped(text).casefold()
+    return {w for w in words if w in folded}
 
 
 def _service_refused() -> NetworkRefused:

@@ -27,7 +27,7 @@ from rdflib.term import Node
 
 from coopgraph.errors import QueryError, QueryTimeout, ResultTooLarge, UsageError
 from coopgraph.namespaces import PREFIXES, XSD
-from coopgraph.offline import check_query
+from coopgraph.offline import checked
 from coopgraph.resources import resource_dir
 
 ENGINES = ("rdflib", "oxigraph")
@@ -714,7 +714,7 @@ def execute(
     """
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; valid engines: {', '.join(ENGINES)}")
-    check_query(text, engine)  # before the syntax check, which already runs the text on Oxigraph
+    text = checked(text, engine)  # before the syntax check, which already runs the text on Oxigraph
     syntax_check(text, engine)
     if engine == "oxigraph":
         oxigraph_store(graph)  # build before forking, so the child does not redo it

@@ -100,6 +100,7 @@ def hostile(url: str) -> list[str]:
         # the engine sees SERVICE
         f"SELECT * WHERE {{ BIND('''\\''' \"''' AS ?a) SERVICE <{url}/sparql> {{ ?x ?y ?z }} }} #\"",
         f"PREFIX ex: <http://e/> SELECT * WHERE {{ ?s ex:b\\#c\\%d ?o OPTIONAL {{ SERVICE <{url}/s> {{ ?x ?y ?z }} }} }}",
+        f"SELECT * WHERE {{ ?s ?p 1SERVICE <{url}/sparql> {{ ?x ?y ?z }} }}",  # Oxigraph reads 1, SERVICE
         # the engine reads 1 < ">"; a lexer reads the IRI <'> and then a string up to the comment
         f"SELECT * WHERE {{ BIND((1<'>') AS ?a) SERVICE <{url}/sparql> {{ ?x ?y ?z }} }} # '",
     ]

@@ -45,7 +45,12 @@ class NetworkRefused(QueryError):
 
 # The lexer: strings, IRIs, comments, variables and prefixed names are consumed whole, so that
 # only real keywords are left ("SERVICE" inside a literal or in ex:SERVICE is harmless). Each
-# alternative follows the SPARQL 1.1 grammar's terminal of the same name (section 19.8).
+# alternative follows the SPARQL 1.1 grammar's terminal of the same name (section 19.8), except
+# that a prefix stops at '.' and '-' (a.b:c reads as a, ., b:c: the local name, where escapes
+# live, is read the same) and a word takes a whole run of name characters after its letter
+# (numbers are their own tokens, so 1SERVICE reads as 1, SERVICE, as Oxigraph reads it): with
+# those two, no position is scanned twice, so a 64 KiB query is read in linear time (a1a1...
+# took 11 s for 32 KiB when a prefix could span dots and a word stopped at digits).
 _PN_CHAR = r"\w\u00B7\u0300-\u036F\u203F\u2040"
 _TOKENS = re.compile(
     rf"""
@@ -56,8 +61,9 @@ _TOKENS = re.compile(
   | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
   | (?P<comment>\#[^\n\r]*)
   | (?P<var>[?$][{_PN_CHAR}]+)
-  | (?P<pname>(?:[^\W\d][{_PN_CHAR}.-]*)?:(?:[{_PN_CHAR}.:-]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?\#@%])*)
-  | (?P<word>[A-Za-z]+)
+  | (?P<pname>(?:[^\W\d][{_PN_CHAR}]*)?:(?:[{_PN_CHAR}.:-]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?\#@%])*)
+  | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+  | (?P<word>[^\W\d_][{_PN_CHAR}]*)
     """,
     re.S | re.X,
 )
@@ -67,7 +73,7 @@ _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 def keywords(query: str) -> Iterator[str]:
     """The query's bare words, upper-cased, outside strings, IRIs, comments and names."""
     for m in _TOKENS.finditer(query):
-        if m.lastgroup == "word":
+        if m.lastgroup == "word" and m.group().isascii() and m.group().isalpha():
             yield m.group().upper()
 
 

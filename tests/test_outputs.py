@@ -22,6 +22,7 @@ import pytest
 
 from _support import FIXTURE_DATA, ROOT, error_lines, run_cli
 from coopgraph.build import BUILD_NAMES
+from coopgraph.errors import UsageError
 from coopgraph.outputs import MARKER, claim, remove_stale, write_marker
 
 OPTIONS = {"build": "--out", "store": "--store"}
@@ -126,12 +127,23 @@ def test_own_folders_are_replaced(home: Path, tmp_path: Path) -> None:
 def test_folder_written_before_markers_is_still_replaced(home: Path, tmp_path: Path) -> None:
     out = tmp_path / "old-build"
     out.mkdir()
-    for name in sorted(BUILD_NAMES)[:3]:
+    (out / "validation.txt").write_text("a user's file that happens to share a name")
+    with pytest.raises(UsageError, match="does not look like a coopgraph build"):
+        claim(out, "build", BUILD_NAMES, signature="void.ttl")
+    for name in ("void.ttl", "coopgraph.ttl"):
         (out / name).write_text("from an older coopgraph")
-    assert claim(out, "build", BUILD_NAMES) == out.resolve()
+    assert claim(out, "build", BUILD_NAMES, signature="void.ttl") == out.resolve()
     (out / "notes.txt").write_text("added by a user")
-    with pytest.raises(Exception, match="notes.txt"):
-        claim(out, "build", BUILD_NAMES)
+    with pytest.raises(UsageError, match="notes.txt"):
+        claim(out, "build", BUILD_NAMES, signature="void.ttl")
+
+
+def test_a_lone_file_named_like_a_store_part_is_not_a_store(home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "main").write_text("precious")
+    refused(run_cli("build", *data_args(), "--store", str(folder)), "does not look like a coopgraph store")
+    assert (folder / "main").read_text() == "precious"
 
 
 def _dead_pid() -> int:

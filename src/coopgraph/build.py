@@ -175,7 +175,7 @@ def build(
     else is refused before the data is even loaded.
     """
     out = Path(out_dir)
-    claim(out, "build", BUILD_NAMES, data_paths if data_paths is not None else data_files())
+    claim(out, "build", BUILD_NAMES, data_paths if data_paths is not None else data_files(), "void.ttl")
     result = compute(data_paths, curation=curation, progress=progress)
     with _timed(result.seconds, "write", progress):
         _write_atomically(out, _render(result))
@@ -263,4 +263,4 @@ def _write_atomically(out: Path, files: dict[str, str]) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    replace_folder(tmp, out, "build", BUILD_NAMES)
+    replace_folder(tmp, out, "build", BUILD_NAMES, "void.ttl")

@@ -267,7 +267,7 @@ def build_store(
     from coopgraph.load import data_files, load_ontology
 
     files = [Path(p) for p in data_paths] if data_paths else data_files()
-    target = claim(store_dir, "store", STORE_NAMES, files)
+    target = claim(store_dir, "store", STORE_NAMES, files, "manifest.json")
     tmp = temp_folder(target, "store")
     seconds: dict[str, float] = {}
     validation: _Validation | None = None
@@ -331,7 +331,7 @@ def build_store(
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
         (tmp / "validation.json").write_text(_report_to_json(report), encoding="utf-8")
         gc.collect()
-        replace_folder(tmp, target, "store", STORE_NAMES)
+        replace_folder(tmp, target, "store", STORE_NAMES, "manifest.json")
     except BaseException:
         if validation is not None:
             validation.stop()

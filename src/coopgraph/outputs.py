@@ -7,7 +7,8 @@ path, so before any work starts :func:`claim` checks that the target is one of:
 - nothing yet;
 - an empty folder;
 - a folder coopgraph made: it holds nothing but the names that kind of folder is made of, and
-  the marker file :data:`MARKER` naming its kind (a folder made before markers has none).
+  the marker file :data:`MARKER` naming its kind (a folder made before markers has none, but
+  holds the file every such folder has: ``void.ttl`` in a build, ``manifest.json`` in a store).
 
 Anything else (a file, a folder of other files, the working folder or one above it, a folder
 that holds an input of this run) is refused with a :class:`~coopgraph.errors.UsageError`
@@ -55,11 +56,12 @@ def _is_within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def claim(target: str | Path, kind: str, legacy_names: Iterable[str], inputs: Iterable[str | Path] = ()) -> Path:
+def claim(target: str | Path, kind: str, legacy_names: Iterable[str], inputs: Iterable[str | Path] = (),
+          signature: str = "") -> Path:
     """Check that a ``kind`` folder may be written at ``target``; return its resolved path.
 
-    ``legacy_names`` are the entries a ``kind`` folder is made of, which recognise one written
-    before folders were marked. ``inputs`` are the files this run reads: a target that holds one
+    ``legacy_names`` are the entries a ``kind`` folder is made of; with ``signature``, the one
+    every such folder holds, they recognise a folder written before folders were marked. ``inputs`` are the files this run reads: a target that holds one
     would delete it. Raises :class:`UsageError` (exit 2) before anything is written. What a
     killed run left beside ``target`` is cleaned up first (:func:`remove_stale`).
     """
@@ -88,10 +90,15 @@ def claim(target: str | Path, kind: str, legacy_names: Iterable[str], inputs: It
     if found is not None and found != kind:
         raise UsageError(f"{shown}: refusing to replace a coopgraph {found} with a {kind}; {advice}")
     # Even a marked folder is replaced only while it holds nothing but what coopgraph writes
-    # there: a file someone added later (notes, a store made inside it) would go with it.
-    others = sorted(entries - set(legacy_names) - {MARKER})
-    if not others:
+    # there: a file someone added later (notes, a store made inside it) would go with it. An
+    # unmarked one (from before markers) must also hold the file every such folder has.
+    names = set(legacy_names)
+    others = sorted(entries - names - {MARKER})
+    if not others and (found == kind or signature in entries):
         return path
+    if not others:
+        raise UsageError(f"{shown}: refusing to replace a folder that does not look like a coopgraph {kind} "
+                         f"(no {MARKER} and no {signature}); {advice}")
     listed = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
     raise UsageError(f"{shown}: refusing to replace a folder holding files coopgraph did not write ({listed}); {advice}")
 
@@ -142,14 +149,14 @@ def remove_stale(target: Path) -> list[Path]:
     return removed
 
 
-def replace_folder(tmp: Path, target: Path, kind: str, legacy_names: Iterable[str]) -> None:
+def replace_folder(tmp: Path, target: Path, kind: str, legacy_names: Iterable[str], signature: str = "") -> None:
     """Swap the finished ``tmp`` in at ``target`` with renames; the old folder is removed after.
 
     ``target`` is claimed again first: if something else appeared there during the run, the run
     fails with nothing replaced (``tmp`` is removed).
     """
     try:
-        claim(target, kind, legacy_names)
+        claim(target, kind, legacy_names, signature=signature)
     except UsageError:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -48,7 +48,7 @@ from rdflib import URIRef
 from coopgraph import __version__
 from coopgraph import fastreason as fr
 from coopgraph import fastvalidate as fv
-from coopgraph.errors import CoopgraphError, InputError, InvalidData, UsageError
+from coopgraph.errors import CoopgraphError, InvalidData, UsageError
 from coopgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
 from coopgraph.outputs import claim, replace_folder, temp_folder
 from coopgraph.progress import Progress
@@ -58,11 +58,6 @@ INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
 ONTOLOGY = ox.NamedNode(str(ONTOLOGY_GRAPH))
 ONTOLOGY_CLOSURE = ox.NamedNode("https://w3id.org/coopgraph/graph/ontology-closure")
 STORE_FORMAT = 1
-
-_FORMATS = {
-    ".trig": ox.RdfFormat.TRIG, ".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS, ".jsonld": ox.RdfFormat.JSON_LD,
-}
 
 Triple = fr.Triple
 
@@ -100,11 +95,6 @@ def parse_quads(paths: Iterable[str | Path]) -> list[ox.Quad]:
 
     quads: list[ox.Quad] = []
     for path in map(Path, paths):
-        fmt = _FORMATS.get(path.suffix.lower())
-        if fmt is None:
-            raise UsageError(f"{path}: unknown file type {path.suffix!r} (expected one of {', '.join(_FORMATS)})")
-        if not path.is_file():
-            raise InputError(path, 0, 0, "no such file")
         quads.extend(read_quads(path))
     return quads
 

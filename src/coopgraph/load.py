@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -59,10 +59,11 @@ def _format(path: Path) -> tuple[str, ox.RdfFormat]:
         raise UsageError(f"{path}: unknown file type {path.suffix!r} (expected one of {known})") from None
 
 
-def check_syntax(path: Path) -> list[ox.Quad]:
+def check_syntax(path: Path) -> list[ox.Quad] | None:
     """Raise :class:`InputError` with the location of the first syntax error in ``path``.
 
-    Returns the quads pyoxigraph read, for a caller that needs them (JSON-LD is loaded from them).
+    Returns the quads pyoxigraph read for JSON-LD, which is loaded from them; other formats are
+    only checked (rdflib reads the file itself), so their quads are not kept.
     """
     try:
         data = path.read_bytes()
@@ -75,26 +76,38 @@ def check_syntax(path: Path) -> list[ox.Quad]:
         line = data[: e.start].count(b"\n") + 1
         column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         raise InputError(path, line, column, "file is not valid UTF-8") from None
-    if oxformat == ox.RdfFormat.JSON_LD:
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as e:
-            raise InputError(path, e.lineno, e.colno, e.msg) from None
-    return read_quads(path, data)
+    if oxformat != ox.RdfFormat.JSON_LD:
+        for _ in _parsed(path, oxformat, data):
+            pass
+        return None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(path, e.lineno, e.colno, e.msg) from None
+    return list(_parsed(path, oxformat, data))
 
 
-def read_quads(path: Path, data: bytes | None = None) -> list[ox.Quad]:
-    """The quads pyoxigraph reads from ``path`` (or from its ``data``, already read).
+def read_quads(path: Path) -> list[ox.Quad]:
+    """The quads pyoxigraph reads from the file at ``path`` (its type from its suffix).
 
-    A syntax error names the file, line and column; a remote JSON-LD context, which pyoxigraph
-    has no loader for, is refused with the line that refers to it.
+    An unknown suffix is a :class:`UsageError`; a missing file, a syntax error (with file, line
+    and column) and a remote JSON-LD context, which pyoxigraph has no loader for, are
+    :class:`InputError`.
     """
     oxformat = _format(path)[1]
+    if not path.is_file():
+        raise InputError(path, 0, 0, "no such file")
+    return list(_parsed(path, oxformat))
+
+
+def _parsed(path: Path, oxformat: ox.RdfFormat, data: bytes | None = None) -> Iterator[ox.Quad]:
+    """pyoxigraph's quads of ``path`` (or of its ``data``, already read), errors located."""
     base = path.resolve().as_uri()
     try:
         if data is None:
-            return list(ox.parse(path=str(path), format=oxformat, base_iri=base))
-        return list(ox.parse(data, format=oxformat, base_iri=base))
+            yield from ox.parse(path=str(path), format=oxformat, base_iri=base)
+        else:
+            yield from ox.parse(data, format=oxformat, base_iri=base)
     except SyntaxError as e:
         message = _OX_LOCATION.sub("", e.msg or str(e))
         if "LoadDocumentCallback" in message:  # pyoxigraph's word for "a remote context"
@@ -124,7 +137,7 @@ def parse_file(path: Path, into: Dataset | Graph) -> None:
     """Check ``path`` then parse it with rdflib into ``into``."""
     fmt, oxformat = _format(path)
     if oxformat == ox.RdfFormat.JSON_LD:
-        quads = check_syntax(path)  # JSON errors with their line; a remote context refused
+        quads = check_syntax(path) or []  # JSON errors with their line; a remote context refused
         into.parse(data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8"), format="nquads")
         return
     check_syntax(path)

@@ -22,7 +22,7 @@ import coopgraph
 from _server_support import http, q
 from _support import FIXTURE_DATA, error_lines, run_cli
 from coopgraph.errors import InputError
-from coopgraph.offline import MAX_CHECKED, NetworkRefused, check_query, checked, keywords
+from coopgraph.offline import MAX_CHECKED, NetworkRefused, checked, keywords
 from coopgraph.queries import execute
 
 RESULTS_XML = (b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
@@ -156,7 +156,7 @@ def test_escaped_keywords_are_refused(quiet: Canary) -> None:
     for text in (f"SELECT * WHERE {{ \\u0053ERVICE <{quiet.url}/s> {{ ?x ?y ?z }} }}",
                  f"SELECT * WHERE {{ \\u005Cu0053ERVICE <{quiet.url}/s> {{ ?x ?y ?z }} }}"):
         with pytest.raises(NetworkRefused):
-            check_query(text)
+            checked(text)
 
 
 def test_the_lexer_reads_escaped_names_as_the_grammar_does() -> None:
@@ -170,7 +170,7 @@ def test_the_lexer_alone_is_not_enough(canary: Canary) -> None:
     text = hostile(canary.url)[-1]
     assert "SERVICE" not in keywords(text)
     with pytest.raises(NetworkRefused):
-        check_query(text)
+        checked(text)
 
 
 def test_comments_are_blanked_in_what_the_engine_runs() -> None:
@@ -185,8 +185,8 @@ def test_comments_are_blanked_in_what_the_engine_runs() -> None:
 def test_a_long_query_mentioning_service_outside_comments_is_refused() -> None:
     pad = " ".join(f"?s{i} ?p ?o ." for i in range(MAX_CHECKED // 10))
     with pytest.raises(NetworkRefused, match="too long"):
-        check_query(f'SELECT * WHERE {{ {pad} ?s rdfs:label "service" }}')
-    check_query(f"SELECT * WHERE {{ {pad} }} # service")  # in a comment: blanked, nothing to check
+        checked(f'SELECT * WHERE {{ {pad} ?s rdfs:label "service" }}')
+    checked(f"SELECT * WHERE {{ {pad} }} # service")  # in a comment: blanked, nothing to check
 
 
 @pytest.mark.parametrize("text", [

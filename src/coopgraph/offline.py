@@ -3,7 +3,7 @@
 Two engines could fetch on a query's behalf. Oxigraph evaluates ``SERVICE <url>`` by making the
 HTTP request, and has no option to turn that off; rdflib does the same, and also loads the IRI
 of every ``FROM``/``FROM NAMED`` clause from the web (or from a local file). A query that can
-do either is refused by :func:`check_query` before any engine sees it (the embedded API, the
+do either is refused by :func:`checked` before any engine sees it (the embedded API, the
 CLI and the endpoint all call it), with :class:`NetworkRefused`, which the endpoint answers
 with 403.
 
@@ -150,17 +150,11 @@ def checked(text: str, engine: str = "oxigraph") -> str:
             raise NetworkRefused("the query mentions SERVICE and coopgraph's check could not parse it, so it is "
                                  "not run (federated queries are refused)") from None
         return text  # only FROM was mentioned: rdflib, which would load it, cannot parse it either
-    nodes = list(_algebra_nodes(parsed.algebra))
-    if any(getattr(n, "name", None) == "ServiceGraphPattern" for n in nodes):
+    if any(getattr(n, "name", None) == "ServiceGraphPattern" for n in _algebra_nodes(parsed.algebra)):
         raise _service_refused()
     if "from" in mentioned and parsed.algebra.get("datasetClause"):
         raise _from_refused()
     return text
-
-
-def check_query(text: str, engine: str = "oxigraph") -> None:
-    """Raise :class:`NetworkRefused` if running ``text`` on ``engine`` could fetch anything."""
-    checked(text, engine)
 
 
 def _mentioned(text: str, words: set[str]) -> set[str]:

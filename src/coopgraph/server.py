@@ -43,7 +43,7 @@ import pyoxigraph as ox
 
 from coopgraph.errors import CoopgraphError, QueryError, QueryTimeout, ResultTooLarge, UsageError
 from coopgraph.namespaces import ID
-from coopgraph.offline import NetworkRefused, check_query, keywords
+from coopgraph.offline import NetworkRefused, keywords
 from coopgraph.queries import QueryLibrary, oxigraph_store
 from coopgraph.results import MEDIA_TYPES
 
@@ -105,11 +105,12 @@ _PROLOGUE = {"BASE", "PREFIX"}
 
 
 def check_read_only(query: str) -> None:
-    """Raise 403 for SPARQL Update, LOAD and SERVICE: the endpoint reads, and never fetches.
+    """Raise 403 for SPARQL Update and LOAD: the endpoint reads, and never fetches.
 
     Oxigraph's query parser rejects updates anyway, but with a syntax error; users deserve to
-    hear that the endpoint is read-only. SERVICE is refused by :func:`coopgraph.offline.check_query`
-    (which every query path calls too): here it is refused before the query takes a slot.
+    hear that the endpoint is read-only. SERVICE is refused where every query runs
+    (:func:`coopgraph.offline.checked`, called by :func:`coopgraph.queries.execute`), which the
+    executor answers with 403.
     """
     first = None
     for word in keywords(query):
@@ -119,10 +120,6 @@ def check_read_only(query: str) -> None:
             raise HttpError(403, "LOAD is refused: this endpoint is read-only and does not fetch documents")
     if first in _UPDATE_KEYWORDS:
         raise HttpError(403, f"SPARQL Update ({first}) is refused: this endpoint is read-only")
-    try:
-        check_query(query, "oxigraph")
-    except NetworkRefused as e:
-        raise HttpError(403, str(e)) from None
 
 
 # -- content negotiation --------------------------------------------------------------------
@@ -353,7 +350,7 @@ class Executor:
             raise HttpError(422, f"{e} (the limit is {self.config.max_rows}); add LIMIT, or page with OFFSET") from None
         except UsageError as e:  # bad parameter value, unknown name
             raise HttpError(400, str(e)) from None
-        except NetworkRefused as e:  # SERVICE, caught again where the query runs
+        except NetworkRefused as e:  # SERVICE: refused where the query runs
             raise HttpError(403, str(e)) from None
         except QueryError as e:  # syntax (with line and column) or evaluation error
             raise HttpError(400, str(e)) from None

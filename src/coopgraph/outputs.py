@@ -61,8 +61,8 @@ def claim(target: str | Path, kind: str, legacy_names: Iterable[str], inputs: It
     """Check that a ``kind`` folder may be written at ``target``; return its resolved path.
 
     ``legacy_names`` are the entries a ``kind`` folder is made of; with ``signature``, the one
-    every such folder holds, they recognise a folder written before folders were marked. ``inputs`` are the files this run reads: a target that holds one
-    would delete it. Raises :class:`UsageError` (exit 2) before anything is written. What a
+    every such folder holds, they recognise a folder written before folders were marked.
+    ``inputs`` are the files this run reads: a target that holds one would delete it. Raises :class:`UsageError` (exit 2) before anything is written. What a
     killed run left beside ``target`` is cleaned up first (:func:`remove_stale`).
     """
     path = Path(target).expanduser().resolve()

@@ -167,7 +167,7 @@ def child_update(store: str, source: str) -> None:
     from coopgraph.fastbuild import update_store
 
     t = time.perf_counter()
-    r = update_store(store, [source])
+    r = update_store(store, [source], allow_invalid=True)
     _emit(stage="add one source", seconds=time.perf_counter() - t, mode=r.mode,
           **{f"in:{k}": v for k, v in r.seconds.items()})
 

@@ -75,7 +75,7 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
 def test_adding_a_source_equals_full_rebuild(parts: tuple[Path, Path, Path]) -> None:
     a, b, d = parts
     fb.build_store([a], d / "incr", allow_invalid=True)
-    result = fb.update_store(d / "incr", [b])
+    result = fb.update_store(d / "incr", [b], allow_invalid=True)
     assert result.mode == "add"
     fb.build_store([a, b], d / "full", allow_invalid=True)
     _assert_same_store(d / "incr", d / "full")
@@ -90,7 +90,7 @@ def test_replacing_a_source_equals_full_rebuild(parts: tuple[Path, Path, Path]) 
     b2.write_text(text.replace("meeting-type/reception", "meeting-type/forum")
                   .replace("status/agreed", "status/fulfilled"), encoding="utf-8")
     fb.build_store([a, b], d / "incr2", allow_invalid=True)
-    result = fb.update_store(d / "incr2", [b2])
+    result = fb.update_store(d / "incr2", [b2], allow_invalid=True)
     assert result.mode == "replace"
     fb.build_store([a, b2], d / "full2", allow_invalid=True)
     _assert_same_store(d / "incr2", d / "full2")
@@ -129,7 +129,7 @@ def test_adding_a_source_with_a_violation_reports_it(parts: tuple[Path, Path, Pa
         "<http://www.w3.org/2000/01/rdf-schema#label>", "<http://www.w3.org/2000/01/rdf-schema#comment>"),
         encoding="utf-8")
     fb.build_store([a], tmp_path / "incr", allow_invalid=True)
-    fb.update_store(tmp_path / "incr", [bad])
+    fb.update_store(tmp_path / "incr", [bad], allow_invalid=True)
     fb.build_store([a, bad], tmp_path / "full", allow_invalid=True)
     assert _report(tmp_path / "incr") == _report(tmp_path / "full")
     assert any(r.component == "sh:MinCountConstraintComponent" for r in _report(tmp_path / "incr"))

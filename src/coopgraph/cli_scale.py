@@ -32,7 +32,12 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 def _cmd_update(args: argparse.Namespace) -> int:
     from coopgraph.fastbuild import update_store
 
-    result = update_store(args.store, args.files)
+    from coopgraph.errors import InvalidData
+
+    try:
+        result = update_store(args.store, args.files, allow_invalid=args.allow_invalid)
+    except InvalidData as e:
+        raise InvalidData(f"{e}; the store is unchanged (--allow-invalid writes it anyway)", e.report) from None
     sys.stdout.write(result.summary())
     if not result.conforms:
         sys.stderr.write(result.report.to_text())
@@ -77,10 +82,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--violations", type=int, default=0, metavar="K",
                    help="inject K known SHACL violations; their list goes to FILE.violations.json")
 
-    p = add_command(subparsers, "update", "Add or replace sources in a built store (incremental).",
+    p = add_command(subparsers, "update", "Add or replace sources in a built store (incremental; all or nothing).",
                     "coopgraph update --store build/store data/new-source.trig", _cmd_update)
     p.add_argument("files", nargs="+", metavar="FILE", help="source files (.trig, .nq, ...)")
     p.add_argument("--store", required=True, metavar="DIR", help="a store made by `coopgraph build --store`")
+    p.add_argument("--allow-invalid", action="store_true",
+                   help="write the update even if shapes are violated (exit 1); without it such data is refused "
+                        "and the store is left as it was")
 
     build = subparsers.choices.get("build")
     if build is not None:

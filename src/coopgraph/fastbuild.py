@@ -31,6 +31,7 @@ consequence, and recomputing is simpler to trust than tracking support.
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import hashlib
 import json
@@ -50,7 +51,7 @@ from coopgraph import fastreason as fr
 from coopgraph import fastvalidate as fv
 from coopgraph.errors import CoopgraphError, InvalidData, UsageError
 from coopgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
-from coopgraph.outputs import claim, replace_folder, temp_folder
+from coopgraph.outputs import claim, remove_stale, replace_folder, temp_folder
 from coopgraph.progress import Progress
 from coopgraph.validate import ValidationReport, ValidationResult
 
@@ -127,6 +128,8 @@ def _decode(x: list[str]) -> fr.Term:
 LITERAL_SUBJECTS = "closure-literal-subjects.jsonl"
 #: Every name a store folder holds: what a store written before markers existed may contain.
 STORE_NAMES = frozenset({"main", "closure", "validation", "manifest.json", "validation.json", LITERAL_SUBJECTS})
+#: The pyoxigraph stores of a store folder.
+STORE_PARTS = ("main", "validation", "closure")
 
 
 def _save_closure(closure: ox.Store, folder: Path, ontology_closure: set[Triple], noise: set[Triple],
@@ -331,9 +334,12 @@ def build_store(
     return StoreResult(target, manifest["triples_asserted"], len(result.inferred), report, "build", seconds)
 
 
-def _refuse_invalid(report: ValidationReport, allow_invalid: bool) -> None:
+def _refuse_invalid(report: ValidationReport, allow_invalid: bool, before: int = 0) -> None:
+    """Raise InvalidData for a report with violations; ``before`` says how many were there already."""
     if not report.conforms and not allow_invalid:
-        raise InvalidData(f"data does not conform to the shapes ({report.count('Violation')} violation(s))", report)
+        already = f", {before} of them in the store before" if before else ""
+        raise InvalidData(f"data does not conform to the shapes ({report.count('Violation')} violation(s){already})",
+                          report)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,6 +357,9 @@ class StoreGraph:
 
     def __init__(self, store_dir: str | Path) -> None:
         self.dir = Path(store_dir)
+        if not self.dir.exists():
+            # a build or update killed between the two renames of its swap: put the store back
+            remove_stale(self.dir.expanduser().resolve())
         manifest = self.dir / "manifest.json"
         if not manifest.is_file():
             raise UsageError(f"{self.dir} is not a coopgraph store (no manifest.json); build one with "
@@ -424,13 +433,78 @@ def _focus_of(triples: Iterable[Triple]) -> set[fr.Term]:
     return {x for t in triples for x in (t[0], t[2]) if not isinstance(x, ox.Literal)}
 
 
-def update_store(store_dir: str | Path, paths: Iterable[str | Path]) -> StoreResult:
-    """Add sources to a built store, or replace them if their graphs are already there."""
-    store_dir = Path(store_dir)
+def _lock(target: Path) -> int:
+    """Hold an exclusive lock on the store folder, so two updates never start from one state.
+
+    The lock is on the folder itself (no lock file is left anywhere); since an update swaps in a
+    new folder, a waiter that wakes up on the replaced one locks again on what is now there.
+    """
+    while True:
+        fd = os.open(target, os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.stat(target).st_ino == os.fstat(fd).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
+def _copy_store(source: Path, copy: Path) -> None:
+    """Copy a store folder: its three stores as consistent snapshots, and its other files."""
+    for part in STORE_PARTS:
+        # a RocksDB checkpoint: the immutable table files are hard-linked, so this is cheap
+        ox.Store.read_only(str(source / part)).backup(str(copy / part))
+    for item in source.iterdir():
+        if item.name not in STORE_PARTS and item.is_file():
+            shutil.copy2(item, copy / item.name)
+
+
+def update_store(store_dir: str | Path, paths: Iterable[str | Path], *, allow_invalid: bool = False) -> StoreResult:
+    """Add sources to a built store, or replace them if their graphs are already there.
+
+    All or nothing: the files are read first, then the update is applied to a copy of the
+    store, which is swapped in (as ``build --store`` swaps in a new store) only once it is
+    complete and the data conforms to the shapes. Data that does not conform is refused with
+    :class:`InvalidData` and nothing changes, as ``build --store`` refuses it, unless
+    ``allow_invalid``. A kill at any moment leaves the store as it was before or as it is after;
+    which one is recorded in ``manifest.json`` (its ``updates`` list).
+    """
+    files = [Path(p) for p in paths]
+    shown = Path(store_dir)
+    target = claim(store_dir, "store", STORE_NAMES, files, "manifest.json")
+    if not (target / "manifest.json").is_file():
+        raise UsageError(f"{shown} is not a coopgraph store (no manifest.json); build one with "
+                         "`coopgraph build --store DIR`")
+    quads = parse_quads(files)  # bad input fails here, before anything is copied or written
+    fd = _lock(target)
+    tmp = temp_folder(target, "store")
+    try:
+        t = time.perf_counter()
+        before = _report_from_json((target / "validation.json").read_text(encoding="utf-8")).count("Violation")
+        _copy_store(target, tmp)
+        copied = time.perf_counter() - t
+        result = _apply_update(tmp, quads, files)
+        gc.collect()  # the copy's stores are closed before the folder is renamed
+        _refuse_invalid(result.report, allow_invalid, before)
+        t = time.perf_counter()
+        replace_folder(tmp, target, "store", STORE_NAMES, "manifest.json")
+        result.seconds = {"copy": round(copied, 3), **result.seconds, "swap": round(time.perf_counter() - t, 3)}
+    except BaseException:
+        gc.collect()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        os.close(fd)
+    result.store_dir = target
+    return result
+
+
+def _apply_update(store_dir: Path, quads: list[ox.Quad], paths: list[Path]) -> StoreResult:
+    """Apply parsed quads to the store folder ``store_dir`` in place (a copy: see update_store)."""
     seconds: dict[str, float] = {}
     t = time.perf_counter()
     main, validation, closure, manifest = _stores(store_dir)
-    quads = parse_quads(paths)
     graphs = {q.graph_name for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)}
     existing = {g for g in graphs if main.contains_named_graph(g)}
     rules = _rules_from_stores(main, closure, store_dir)
@@ -484,6 +558,9 @@ def update_store(store_dir: str | Path, paths: Iterable[str | Path]) -> StoreRes
     for st in (main, validation, closure):
         st.flush()
     manifest["files"] = sorted(set(manifest["files"]) | {str(Path(p).resolve()) for p in paths})
+    manifest.setdefault("updates", []).append(
+        {"files": [str(Path(p).resolve()) for p in paths], "mode": mode,
+         "triples_asserted": manifest["triples_asserted"], "triples_inferred": n_inferred})
     manifest["triples_inferred"] = n_inferred
     (store_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     (store_dir / "validation.json").write_text(_report_to_json(report), encoding="utf-8")

@@ -504,8 +504,12 @@ class Validator:
                 continue
             batched = _batchable(text)
             if batched is not None:
-                runs = [(batched.replace(VALUES_MARK, "VALUES ?this { " + " ".join(map(str, focus[i:i + 20000])) + " }"), None)
-                        for i in range(0, len(focus), 20000)]
+                # VALUES cannot hold a blank node (SPARQL has no syntax for one that is not a new
+                # variable), so blank focus nodes are bound one by one, as pySHACL binds every node.
+                named = [f for f in focus if not isinstance(f, ox.BlankNode)]
+                runs = [(batched.replace(VALUES_MARK, "VALUES ?this { " + " ".join(map(str, named[i:i + 20000])) + " }"), None)
+                        for i in range(0, len(named), 20000)]
+                runs += [(text, f) for f in focus if isinstance(f, ox.BlankNode)]
             else:
                 runs = [(text, f) for f in focus]
             seen: set[tuple] = set()

@@ -143,10 +143,35 @@ def remove_stale(target: Path) -> list[Path]:
             p.rename(target)  # killed between the two renames of a swap: put the previous one back
             continue
         if _marker_kind(p) is None:
-            continue  # not provably ours: left alone
-        shutil.rmtree(p, ignore_errors=True)
+            try:
+                p.rmdir()  # a removal killed after its last step but one: an empty folder
+                removed.append(p)
+            except OSError:
+                pass  # not empty and not provably ours: left alone
+            continue
+        try:
+            remove_marked(p)
+        except OSError:
+            continue
         removed.append(p)
     return removed
+
+
+def remove_marked(folder: Path) -> None:
+    """Remove a marked folder with its marker last, so a kill midway leaves it still marked.
+
+    (``shutil.rmtree`` removes entries in directory order: a kill after the marker went but
+    before the rest would leave a folder no later run may prove is its own.)
+    """
+    for item in list(folder.iterdir()):
+        if item.name == MARKER:
+            continue
+        if item.is_dir() and not item.is_symlink():
+            shutil.rmtree(item, ignore_errors=True)
+        else:
+            item.unlink(missing_ok=True)
+    (folder / MARKER).unlink(missing_ok=True)
+    folder.rmdir()
 
 
 def replace_folder(tmp: Path, target: Path, kind: str, legacy_names: Iterable[str], signature: str = "") -> None:
@@ -173,4 +198,7 @@ def replace_folder(tmp: Path, target: Path, kind: str, legacy_names: Iterable[st
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            remove_marked(old)
+        except OSError:
+            pass  # left for the next run's remove_stale

@@ -46,6 +46,19 @@ def data_files() -> list[Path]:
     return _files(resource_dir("data"), FORMATS)
 
 
+def data_paths(paths: Iterable[str | Path] | None) -> list[Path]:
+    """The files to load: ``paths``, or by default :func:`data_files`; none at all is refused.
+
+    A build of nothing would replace a good build with an empty one, so an empty data folder
+    (or an empty list) is a :class:`UsageError`, not an empty graph.
+    """
+    files = [Path(p) for p in paths] if paths is not None else data_files()
+    if not files:
+        where = "no data files to read" if paths is not None else f"no data files in {resource_dir('data')}"
+        raise UsageError(f"{where} (expected {', '.join(FORMATS)} files)")
+    return files
+
+
 def _files(folder: Path, suffixes: Iterable[str]) -> list[Path]:
     if not folder.is_dir():
         return []
@@ -295,7 +308,7 @@ def load_dataset(
     dropped, so results can be checked against sources alone. If ``origins`` is given it is
     filled with subject -> data files, so validation reports can say where to fix a problem.
     """
-    files = [Path(p) for p in paths] if paths is not None else data_files()
+    files = data_paths(paths)
     dataset = Dataset(default_union=True)
     bind_prefixes(dataset)
     for path in files:

@@ -35,7 +35,8 @@ COMMAND_MODULES = (
 EXIT_CODES = """exit codes:
   0  success
   1  invalid data (SHACL violations)
-  2  usage or input error (bad option, unknown name, unparsable file)"""
+  2  usage or input error (bad option, unknown name, unparsable file)
+  3  a remote store or endpoint could not be reached or did not complete (push, query --endpoint)"""
 
 
 def add_command(
@@ -234,6 +235,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:
+        # A file or folder the system refused (full disk, read-only, a file in the way): the
+        # user's environment, not a bug, so one line naming the path instead of a traceback.
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"coopgraph: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

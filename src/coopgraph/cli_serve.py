@@ -24,7 +24,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         max_concurrent=args.max_concurrent, cors_origins=tuple(args.cors or ()),
         reload_interval=0 if args.no_reload else args.reload_interval,
     )
-    server = SparqlServer(config, log=None if args.quiet else diag)
+    try:
+        server = SparqlServer(config, log=None if args.quiet else diag)
+    except OSError as e:  # the port is taken, or the address is not this machine's
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
     diag(f"serving {config.build_dir} ({server.holder.snapshot.quads} quads) at {server.url}/ "
          f"(SPARQL endpoint {server.url}/sparql); Ctrl-C stops")
     try:
@@ -79,5 +82,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="push only this graph (repeatable; 'default' is the default graph)")
     p.add_argument("--build", default="build", metavar="DIR", help="build folder to push (default: build)")
     p.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic authentication")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per-request timeout (default 60)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="time limit for each graph's whole request (default 60)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")

@@ -466,8 +466,9 @@ def open(  # shadows the builtin on purpose: the entry point reads as coopgraph.
 ) -> CoopGraph:
     """Open coopgraph from a finished build (fast) or by loading and reasoning over data files.
 
-    A build directory is used only when no data files are given and it holds ``coopgraph.trig``;
-    otherwise the data (default: the package's ``data/``) is validated and reasoned in memory.
+    A build directory is used when no data files are given; one without ``coopgraph.trig`` is a
+    :class:`UsageError`. Otherwise the data (default: the package's ``data/``) is validated and
+    reasoned in memory.
     """
     if build_dir is not None and data_paths is None:
         path = Path(build_dir)
@@ -475,6 +476,8 @@ def open(  # shadows the builtin on purpose: the entry point reads as coopgraph.
             return _from_build(path, curation, reasoning)
         if path.exists() and not path.is_dir():
             raise InputError(path, 0, 0, "not a build directory")
+        # asked for a build by name: silently validating data/ instead would answer from other data
+        raise UsageError(f"no build at {path} (no coopgraph.trig): run `coopgraph build --out {path}` first")
     result = compute(data_paths, curation=curation, progress=progress, reasoning=reasoning)
     assert result.dataset is not None and result.inferred is not None and result.ontology is not None
     return CoopGraph(result.dataset, result.inferred, result.ontology, result.findings)

@@ -55,3 +55,13 @@ class QueryTimeout(QueryError):
 
 class ResultTooLarge(QueryError):
     """A query's result exceeds the configured row limit; the caller should page with LIMIT."""
+
+
+class RemoteError(QueryError):
+    """A remote store or SPARQL endpoint could not be reached, or did not answer in time or in full.
+
+    Exit code 3, apart from 1 (the data is invalid) and 2 (the request is wrong): the same run
+    may succeed later, so scripts can retry on 3 and on nothing else.
+    """
+
+    exit_code = 3

@@ -92,10 +92,10 @@ class StoreResult:
 
 def parse_quads(paths: Iterable[str | Path]) -> list[ox.Quad]:
     """All quads of the files, parsed by pyoxigraph; a syntax error names file, line and column."""
-    from coopgraph.load import read_quads
+    from coopgraph.load import data_paths, read_quads
 
     quads: list[ox.Quad] = []
-    for path in map(Path, paths):
+    for path in data_paths(paths):
         quads.extend(read_quads(path))
     return quads
 

@@ -1,13 +1,14 @@
-"""Parse data, ontology and shapes files, turning every syntax error into file:line:column.
+"""Read data, ontology and shapes files: one reader for every command, errors as file:line:column.
 
-rdflib's own parse errors rarely say where the problem is, so each file is first run through
-pyoxigraph's parser (and :mod:`json` for JSON-LD), whose errors carry a location, and only then
-parsed by rdflib, which the rest of the package works with.
+Every file goes through :func:`read_quads`: its bytes are checked first (:func:`read_text`:
+a folder, UTF-8, JSON depth), then pyoxigraph parses them, whose errors carry a location.
+``validate`` and ``build`` get rdflib terms made from those quads (:func:`rdflib_quads`),
+``build --store`` and ``update`` the quads themselves, so all of them accept and refuse the
+same files with the same message; rdflib's parsers, whose errors rarely say where, never run.
 
-JSON-LD is never parsed by rdflib: its parser fetches a remote ``@context`` from the web while
-loading. pyoxigraph has no document loader, so a remote context is refused with the file and
-line named, and rdflib gets the quads pyoxigraph read (as N-Quads). Loading is offline by
-construction (see :mod:`coopgraph.offline`).
+JSON-LD needs no document loader that way either: rdflib's JSON-LD parser fetches a remote
+``@context`` from the web, pyoxigraph has no loader, so a remote context is refused with the
+file and line named. Loading is offline by construction (see :mod:`coopgraph.offline`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
@@ -45,6 +46,19 @@ def data_files() -> list[Path]:
     return _files(resource_dir("data"), FORMATS)
 
 
+def data_paths(paths: Iterable[str | Path] | None) -> list[Path]:
+    """The files to load: ``paths``, or by default :func:`data_files`; none at all is refused.
+
+    A build of nothing would replace a good build with an empty one, so an empty data folder
+    (or an empty list) is a :class:`UsageError`, not an empty graph.
+    """
+    files = [Path(p) for p in paths] if paths is not None else data_files()
+    if not files:
+        where = "no data files to read" if paths is not None else f"no data files in {resource_dir('data')}"
+        raise UsageError(f"{where} (expected {', '.join(FORMATS)} files)")
+    return files
+
+
 def _files(folder: Path, suffixes: Iterable[str]) -> list[Path]:
     if not folder.is_dir():
         return []
@@ -59,62 +73,169 @@ def _format(path: Path) -> tuple[str, ox.RdfFormat]:
         raise UsageError(f"{path}: unknown file type {path.suffix!r} (expected one of {known})") from None
 
 
-def check_syntax(path: Path) -> list[ox.Quad] | None:
-    """Raise :class:`InputError` with the location of the first syntax error in ``path``.
+#: Deepest JSON nesting accepted. Python's json module fails (RecursionError) near 1,000 levels
+#: and pyoxigraph's JSON-LD parser overflows the C stack (a segfault, exit 139) between 3,000
+#: and 4,000 on the main thread's 8 MiB stack, less on a worker thread's. Real JSON-LD nests a
+#: few dozen levels at most, so a document past this bound is refused before either parser runs.
+MAX_JSON_DEPTH = 256
 
-    Returns the quads pyoxigraph read for JSON-LD, which is loaded from them; other formats are
-    only checked (rdflib reads the file itself), so their quads are not kept.
+#: pyoxigraph's parsers buffer one token at a time and refuse a token (a literal, an IRI) past
+#: this size with a MemoryError; the file is refused with its line instead.
+MAX_TOKEN_BYTES = 16 * 1024 * 1024
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_text(path: Path) -> bytes:
+    """The bytes of a data file, checked before any RDF parser sees them.
+
+    This is the one place every command's input goes through, so ``validate``, ``build``,
+    ``build --store`` and ``update`` accept and refuse exactly the same files. A folder, a
+    missing or unreadable file, bytes that are not UTF-8, malformed JSON and JSON nested deeper
+    than :data:`MAX_JSON_DEPTH` are :class:`InputError` with the file (and line where there is
+    one). A leading UTF-8 byte order mark, which Windows editors write, is dropped: it is not
+    part of the RDF, and line and column numbers then match what an editor shows.
     """
+    if path.is_dir():
+        raise InputError(path, 0, 0, f"is a folder, not a data file: give its files, for example {path}/*.trig")
+    oxformat = _format(path)[1]
     try:
         data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, 0, 0, "no such file") from None
     except OSError as e:
-        raise InputError(path, 0, 0, e.strerror or str(e)) from None
-    _, oxformat = _format(path)
+        raise InputError(path, 0, 0, f"cannot read: {e.strerror or e}") from None
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         raise InputError(path, line, column, "file is not valid UTF-8") from None
-    if oxformat != ox.RdfFormat.JSON_LD:
-        for _ in _parsed(path, oxformat, data):
-            pass
-        return None
+    if oxformat == ox.RdfFormat.JSON_LD:
+        _check_json(path, text)
+    return data
+
+
+def _check_json(path: Path, text: str) -> None:
+    """Refuse malformed or too deeply nested JSON with its line, before a recursive parser runs."""
+    deepest = json_depth(text)
+    if deepest is not None:
+        line, column = _position(text, deepest)
+        raise InputError(path, line, column, f"JSON nested more than {MAX_JSON_DEPTH} levels deep "
+                         "(coopgraph data needs a few dozen at most)")
     try:
         json.loads(text)
     except json.JSONDecodeError as e:
         raise InputError(path, e.lineno, e.colno, e.msg) from None
-    return list(_parsed(path, oxformat, data))
+
+
+def json_depth(text: str, limit: int = MAX_JSON_DEPTH) -> int | None:
+    """The offset of the first ``[`` or ``{`` nested deeper than ``limit`` in ``text``, or None.
+
+    A linear scan that skips strings, so a bracket inside a string does not count; it does not
+    check the rest of the syntax (:func:`json.loads` does, once the depth is known to be safe).
+    """
+    depth = 0
+    i, n = 0, len(text)
+    brackets = re.compile(r'["\[\]{}]')
+    while True:
+        m = brackets.search(text, i)
+        if m is None:
+            return None
+        c, i = m.group(), m.end()
+        if c == '"':
+            end = _STRING_END.search(text, i)
+            if end is None:
+                return None  # unterminated: json.loads reports it with its line
+            i = end.end()
+        elif c in "[{":
+            depth += 1
+            if depth > limit:
+                return m.start()
+        else:
+            depth -= 1
+        if i >= n:
+            return None
+
+
+_STRING_END = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset`` in ``text``."""
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def check_syntax(path: Path) -> None:
+    """Raise :class:`InputError` with the location of the first error in ``path`` (see :func:`read_quads`)."""
+    read_quads(path)
 
 
 def read_quads(path: Path) -> list[ox.Quad]:
     """The quads pyoxigraph reads from the file at ``path`` (its type from its suffix).
 
-    An unknown suffix is a :class:`UsageError`; a missing file, a syntax error (with file, line
-    and column) and a remote JSON-LD context, which pyoxigraph has no loader for, are
-    :class:`InputError`.
+    The one reader of data files for every command (see :func:`read_text` for what is checked
+    before parsing). An unknown suffix is a :class:`UsageError`; everything else wrong with the
+    file, including a syntax error (with file, line and column), a remote JSON-LD context, a
+    token past :data:`MAX_TOKEN_BYTES` and a file that holds no triples at all (an empty file
+    would otherwise silently make an empty build), is an :class:`InputError`.
     """
+    data = read_text(path)
     oxformat = _format(path)[1]
-    if not path.is_file():
-        raise InputError(path, 0, 0, "no such file")
-    return list(_parsed(path, oxformat))
+    quads = list(_parsed(path, oxformat, data))
+    if not quads:
+        raise InputError(path, 0, 0, "holds no triples (an empty or comment-only file); "
+                         "leave it out, or check that it was saved")
+    return quads
 
 
-def _parsed(path: Path, oxformat: ox.RdfFormat, data: bytes | None = None) -> Iterator[ox.Quad]:
-    """pyoxigraph's quads of ``path`` (or of its ``data``, already read), errors located."""
+def _parsed(path: Path, oxformat: ox.RdfFormat, data: bytes) -> Iterator[ox.Quad]:
+    """pyoxigraph's quads of ``data`` (the bytes of ``path``), errors located."""
     base = path.resolve().as_uri()
     try:
-        if data is None:
-            yield from ox.parse(path=str(path), format=oxformat, base_iri=base)
-        else:
-            yield from ox.parse(data, format=oxformat, base_iri=base)
+        yield from ox.parse(data, format=oxformat, base_iri=base)
     except SyntaxError as e:
         message = _OX_LOCATION.sub("", e.msg or str(e))
         if "LoadDocumentCallback" in message:  # pyoxigraph's word for "a remote context"
-            text = (data if data is not None else path.read_bytes()).decode("utf-8", "replace")
+            text = data.decode("utf-8", "replace")
             raise InputError(path, _remote_context_line(text), 1, "a remote JSON-LD @context is refused: "
                              "coopgraph never fetches documents while loading; put the context in the file") from None
-        raise InputError(path, e.lineno or 0, e.offset or 0, message) from None
+        line, column = e.lineno or 0, e.offset or 0
+        if not line and oxformat == ox.RdfFormat.JSON_LD:
+            line, column = _json_keyword_position(data.decode("utf-8", "replace"), message)
+        raise InputError(path, line, column, message) from None
+    except MemoryError:  # pyoxigraph's limit on one token, not the machine running out
+        line = _long_line(data)
+        raise InputError(path, line, 1 if line else 0, f"a literal or IRI is longer than {MAX_TOKEN_BYTES // 2**20} MiB, "
+                         "more than the parser accepts; split it or leave it out") from None
+
+
+def _json_keyword_position(text: str, message: str) -> tuple[int, int]:
+    """Where a JSON-LD error such as "@id value must be a string" is: pyoxigraph gives no location
+    for them, so the first ``"@id":`` not followed by a string is taken (0, 0 if none is found)."""
+    m = re.match(r"(@\w+) value must be", message)
+    found = m and re.search(r'"' + re.escape(m.group(1)) + r'"\s*:\s*(?!["\s])', text)
+    return _position(text, found.start()) if found else (0, 0)
+
+
+def _long_line(data: bytes) -> int:
+    """The first line longer than :data:`MAX_TOKEN_BYTES` (0 if the long token spans lines)."""
+    start = 0
+    for number, end in enumerate(_line_ends(data), start=1):
+        if end - start > MAX_TOKEN_BYTES:
+            return number
+        start = end + 1
+    return 0
+
+
+def _line_ends(data: bytes) -> Iterator[int]:
+    i = data.find(b"\n")
+    while i != -1:
+        yield i
+        i = data.find(b"\n", i + 1)
+    yield len(data)
 
 
 _CONTEXT_REFERENCE = re.compile(r'"@(?:context|import)"\s*:\s*(?:\[[^\]]*?)?"')
@@ -126,27 +247,52 @@ def _remote_context_line(text: str) -> int:
     return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
-def _rdflib_error(path: Path, error: Exception) -> InputError:
-    """Fallback for errors only rdflib detects (mostly JSON-LD semantics); guess a line if it gives one."""
-    text = str(error)
-    m = re.search(r"line (\d+)", text)
-    return InputError(path, int(m.group(1)) if m else 1, 1, text or type(error).__name__)
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+def rdflib_quads(path: Path, quads: Iterable[ox.Quad]) -> Iterator[tuple[Node, Node, Node, Node]]:
+    """pyoxigraph quads of one file as rdflib terms, the graph name last (the default graph's id).
+
+    Terms come out as rdflib's own parsers make them (a plain string has no datatype), and each
+    blank node label gets a fresh blank node per file, as parsing the file with rdflib does.
+    """
+    blank: dict[str, BNode] = {}
+
+    def term(t: object) -> Node:
+        if isinstance(t, ox.NamedNode):
+            return URIRef(t.value)
+        if isinstance(t, ox.BlankNode):
+            return blank.setdefault(t.value, BNode())
+        if isinstance(t, ox.Literal):
+            if t.language:
+                return Literal(t.value, lang=t.language)
+            datatype = t.datatype.value
+            return Literal(t.value, datatype=None if datatype in (_XSD_STRING, _LANG_STRING) else URIRef(datatype))
+        if isinstance(t, ox.DefaultGraph):
+            return DATASET_DEFAULT_GRAPH_ID
+        raise InputError(path, 0, 0, f"holds an RDF 1.2 triple term ({t}), which coopgraph does not support")
+
+    for q in quads:
+        yield term(q.subject), term(q.predicate), term(q.object), term(q.graph_name)
 
 
 def parse_file(path: Path, into: Dataset | Graph) -> None:
-    """Check ``path`` then parse it with rdflib into ``into``."""
-    fmt, oxformat = _format(path)
-    if oxformat == ox.RdfFormat.JSON_LD:
-        quads = check_syntax(path) or []  # JSON errors with their line; a remote context refused
-        into.parse(data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8"), format="nquads")
+    """Read ``path`` with :func:`read_quads` (the reader every command shares) into ``into``.
+
+    A Dataset keeps the file's named graphs; a Graph gets every triple. rdflib's own parsers are
+    not used: they would accept and refuse other files than ``build --store`` does.
+    """
+    quads = read_quads(path)
+    if not isinstance(into, Dataset):
+        for s, p, o, _ in rdflib_quads(path, quads):
+            into.add((s, p, o))
         return
-    check_syntax(path)
-    try:
-        into.parse(path, format=fmt, publicID=path.resolve().as_uri())
-    except InputError:
-        raise
-    except Exception as e:  # rdflib raises many unrelated types
-        raise _rdflib_error(path, e) from None
+    graphs: dict[Node, Graph] = {}
+    for s, p, o, g in rdflib_quads(path, quads):
+        if g not in graphs:
+            graphs[g] = into.graph(g)
+        graphs[g].add((s, p, o))
 
 
 def load_dataset(
@@ -162,22 +308,18 @@ def load_dataset(
     dropped, so results can be checked against sources alone. If ``origins`` is given it is
     filled with subject -> data files, so validation reports can say where to fix a problem.
     """
-    files = [Path(p) for p in paths] if paths is not None else data_files()
+    files = data_paths(paths)
     dataset = Dataset(default_union=True)
     bind_prefixes(dataset)
     for path in files:
-        if not path.is_file():
-            raise InputError(path, 0, 0, "no such file")
-        part = Dataset()
-        parse_file(path, part)
         graphs: dict[Node, Graph] = {}
-        for s, p, o, g in part.quads((None, None, None, None)):
-            name = g or DATASET_DEFAULT_GRAPH_ID
-            if name not in graphs:
-                graphs[name] = dataset.graph(name)
-            graphs[name].add((s, p, o))
+        shown = _display_path(path)
+        for s, p, o, g in rdflib_quads(path, read_quads(path)):
+            if g not in graphs:
+                graphs[g] = dataset.graph(g)
+            graphs[g].add((s, p, o))
             if origins is not None:
-                origins.setdefault(s, set()).add(_display_path(path))
+                origins.setdefault(s, set()).add(shown)
     if not curation:
         drop_curation(dataset)
     return dataset

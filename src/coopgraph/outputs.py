@@ -77,6 +77,7 @@ def claim(target: str | Path, kind: str, legacy_names: Iterable[str], inputs: It
         if _is_within(source, path):
             raise UsageError(f"{shown}: refusing to write the {kind} there: it holds the input {item}; {advice}")
     if not path.exists() and not path.is_symlink():
+        _check_writable(path, shown, kind)
         return path
     if path.is_symlink() or not path.is_dir():
         raise UsageError(f"{shown}: refusing to replace a file with a {kind} folder; {advice}")
@@ -85,6 +86,7 @@ def claim(target: str | Path, kind: str, legacy_names: Iterable[str], inputs: It
     except OSError as e:
         raise UsageError(f"{shown}: cannot read the folder: {e.strerror or e}") from None
     if not entries:
+        _check_writable(path, shown, kind)
         return path
     found = _marker_kind(path)
     if found is not None and found != kind:
@@ -95,6 +97,7 @@ def claim(target: str | Path, kind: str, legacy_names: Iterable[str], inputs: It
     names = set(legacy_names)
     others = sorted(entries - names - {MARKER})
     if not others and (found == kind or signature in entries):
+        _check_writable(path, shown, kind)
         return path
     if not others:
         raise UsageError(f"{shown}: refusing to replace a folder that does not look like a coopgraph {kind} "
@@ -103,10 +106,32 @@ def claim(target: str | Path, kind: str, legacy_names: Iterable[str], inputs: It
     raise UsageError(f"{shown}: refusing to replace a folder holding files coopgraph did not write ({listed}); {advice}")
 
 
+def _check_writable(path: Path, shown: str, kind: str) -> None:
+    """Refuse, before any work, a target whose folder cannot be written (a file on the way, a
+    read-only or virtual file system): the build would otherwise fail only at its last step.
+
+    The check makes a temporary folder in the nearest existing folder on the way and removes it
+    at once, so nothing is left behind; permission bits alone would not tell (root ignores them,
+    /proc refuses even root).
+    """
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UsageError(f"{shown}: cannot write the {kind} there: {ancestor} is a file, not a folder")
+    try:
+        Path(tempfile.mkdtemp(prefix=f".{path.name}{_TMP_TAG}probe-", dir=ancestor)).rmdir()
+    except OSError as e:
+        raise UsageError(f"{shown}: cannot write the {kind} there: {e.strerror or e} ({ancestor})") from None
+
+
 def temp_folder(target: Path, kind: str) -> Path:
     """A new marked folder beside ``target`` to write into, named so a later run can clean it up."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{_TMP_TAG}{os.getpid()}-", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{_TMP_TAG}{os.getpid()}-", dir=target.parent))
+    except OSError as e:
+        raise UsageError(f"{target}: cannot write the {kind} there: {e.strerror or e}") from None
     write_marker(tmp, kind)
     return tmp
 

@@ -419,7 +419,12 @@ def local_path(iri: str) -> str | None:
 
 
 def _link(iri: str, text: str | None = None) -> str:
-    href = local_path(iri) or iri
+    """A link to an entity page, or to an http(s) IRI; any other IRI (javascript:...) is text."""
+    from coopgraph.links import web_href
+
+    href = local_path(iri) or web_href(iri)
+    if href is None:
+        return html.escape(text or iri)
     return f'<a href="{html.escape(href)}">{html.escape(text or iri)}</a>'
 
 

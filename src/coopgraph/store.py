@@ -15,6 +15,9 @@ every comparison works on either.
 from __future__ import annotations
 
 import base64
+import http.client
+import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -26,16 +29,14 @@ from typing import Any
 
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from coopgraph.errors import CoopgraphError, QueryError, UsageError
+from coopgraph.errors import QueryError, RemoteError, UsageError
 
 DEFAULT = "default"  # how the default graph is named in reports and in --graph
 USER_AGENT = "coopgraph"
 
 
-class PushError(CoopgraphError):
-    """A push stopped part-way; carries the report of what was and was not loaded."""
-
-    exit_code = 1
+class PushError(RemoteError):
+    """A push stopped part-way; carries the report of what was and was not loaded (exit 3)."""
 
     def __init__(self, message: str, report: PushReport) -> None:
         super().__init__(message)
@@ -81,19 +82,90 @@ def graphs_of(graph: Any) -> dict[str, list[tuple[Any, Any, Any]]]:
     return {k: found[k] for k in sorted(found, key=lambda k: (k != DEFAULT, k))}
 
 
-def _request(url: str, method: str, body: bytes | None, headers: Mapping[str, str], timeout: float) -> bytes:
-    """One HTTP exchange; any failure becomes one readable line (status and the store's words)."""
-    request = urllib.request.Request(url, data=body, method=method, headers={"User-Agent": USER_AGENT, **headers})
+class _Deadline:
+    """Shuts down the sockets of one request when its time is up.
+
+    urllib's ``timeout`` bounds each socket operation, not the request: a server that sends a
+    byte every few seconds holds a request for ever. A timer shutting the socket down makes any
+    read or write still waiting fail at once, whatever phase the exchange is in.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def opener(self) -> urllib.request.OpenerDirector:
+        """An opener whose HTTP and HTTPS connections report their socket to this deadline."""
+        deadline = self
+
+        def watched(base: type) -> type:
+            class Handler(base):  # type: ignore[misc, valid-type]
+                def do_open(self, http_class: type, req: Any, **kwargs: Any) -> Any:
+                    class Connection(http_class):  # type: ignore[misc, valid-type]
+                        def connect(self) -> None:
+                            super().connect()
+                            deadline.watch(self.sock)
+
+                    return super().do_open(Connection, req, **kwargs)
+
+            return Handler
+
+        return urllib.request.build_opener(watched(urllib.request.HTTPHandler),
+                                           watched(urllib.request.HTTPSHandler))
+
+
+def _shut(sock: socket.socket) -> None:
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+def _request(url: str, method: str, body: bytes | None, headers: Mapping[str, str], timeout: float) -> bytes:
+    """One HTTP exchange, all of it within ``timeout`` seconds; any failure is one readable line.
+
+    An answer from the store (an HTTP error status) is a :class:`QueryError` for a 4xx (the
+    request was wrong) and a :class:`RemoteError` for a 5xx; no answer, or none in time, is a
+    :class:`RemoteError`.
+    """
+    request = urllib.request.Request(url, data=body, method=method, headers={"User-Agent": USER_AGENT, **headers})
+    deadline = _Deadline(timeout)
+    try:
+        with deadline, deadline.opener().open(request, timeout=timeout) as response:
             return response.read()
     except urllib.error.HTTPError as e:
-        detail = " ".join(e.read(500).decode("utf-8", "replace").split())
-        raise QueryError(f"HTTP {e.code} {e.reason} from {url}" + (f": {detail}" if detail else "")) from None
-    except urllib.error.URLError as e:
-        raise QueryError(f"cannot reach {url}: {e.reason}") from None
-    except (TimeoutError, ConnectionError) as e:
-        raise QueryError(f"no answer from {url}: {type(e).__name__}") from None
+        detail = " ".join(e.read(500).decode("utf-8", "replace").split()) if not deadline.expired else ""
+        error = RemoteError if e.code >= 500 else QueryError
+        raise error(f"HTTP {e.code} {e.reason} from {url}" + (f": {detail}" if detail else "")) from None
+    except (OSError, http.client.HTTPException) as e:  # URLError, timeouts, resets, a cut-off answer
+        if deadline.expired:
+            raise RemoteError(f"no complete answer from {url} within {timeout:g} s (--timeout)") from None
+        if isinstance(e, urllib.error.URLError):
+            raise RemoteError(f"cannot reach {url}: {e.reason}") from None
+        raise RemoteError(f"no answer from {url}: {type(e).__name__}") from None
 
 
 def _auth_headers(user: str | None) -> dict[str, str]:
@@ -151,7 +223,9 @@ def push(
             progress(f"loaded {name} ({len(graphs[name])} triples)")
     report.seconds = time.perf_counter() - start
     if not report.complete:
-        raise PushError(f"push stopped: {report.failed[0][1]}", report)
+        done, total = len(report.loaded), len(names)
+        raise PushError(f"push stopped: {report.failed[0][1]}; {done} of {total} graphs are now in the store, "
+                        f"{total - done} are not (re-running the same push is safe)", report)
     return report
 
 

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from coopgraph.errors import UsageError
+
 ID = "https://w3id.org/coopgraph/id/"
 CG = "https://w3id.org/coopgraph/def#"
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -408,6 +410,9 @@ def write(path: str | Path, triples: int, seed: int = 0, violations: int = 0,
           progress: Callable[[int], None] | None = None) -> SynthResult:
     """Generate and write ``path`` (.nq or .trig); with violations also ``path + '.violations.json'``."""
     path = Path(path)
+    if path.suffix not in (".nq", ".trig"):
+        # anything else would be N-Quads under a name that says otherwise (x.ttl read as Turtle fails)
+        raise UsageError(f"{path}: synth writes .nq (N-Quads) or .trig (TriG), not {path.suffix or 'a file without suffix'}")
     out, result = generate(triples, seed, violations, progress)
     text = out.trig() if path.suffix == ".trig" else out.nquads()
     path.write_text(text, encoding="utf-8")

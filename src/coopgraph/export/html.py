@@ -22,6 +22,7 @@ from coopgraph import __version__
 from coopgraph.export.base import Exporter, View
 from coopgraph.export.cytoscape import elements
 from coopgraph.export.style import STYLES
+from coopgraph.links import web_href
 from coopgraph.network import KIND_LABELS, fold
 
 CYTOSCAPE_VERSION = "3.34.4"
@@ -69,7 +70,8 @@ def facts(view: View) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[s
             for ev in st.evidence:
                 if ev.graph not in evidence:
                     evidence[ev.graph] = {
-                        "source": ev.source or "", "title": ev.title or "", "url": ev.url or "",
+                        "source": ev.source or "", "title": ev.title or "",
+                        "url": web_href(ev.url) or "", "rawUrl": "" if web_href(ev.url) else (ev.url or ""),
                         "publisher": ev.publisher or "", "locator": ev.locator or "", "quote": ev.quote or "",
                         "line": ev.line, "kind": ev.kind, "justification": ev.justification or "",
                     }
@@ -217,6 +219,8 @@ APP = r"""
   const $ = (id) => document.getElementById(id);
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g,
     (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+  // The rule of coopgraph.links.web_href: http(s), no spaces or control characters anywhere.
+  const webUrl = (s) => typeof s === "string" && /^https?:\/\/[^\s\x00-\x1f\x7f]+$/i.test(s);
   // Same folding as coopgraph.network.fold: case, diacritics and đ are ignored.
   const fold = (s) => String(s || "").replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/\s+/g, " ").trim();
@@ -361,8 +365,11 @@ APP = r"""
     const ev = DATA.evidence[id];
     if (!ev) return "";
     if (ev.kind === "curation") return `<div class="ev">curators' assertion: ${esc(ev.justification)}</div>`;
-    const title = ev.url ? `<a href="${esc(ev.url)}" rel="noreferrer">${esc(ev.title || ev.source)}</a>`
-                         : esc(ev.title || ev.source || id);
+    // ev.url is an http(s) address (checked when the page was made); checked again here so
+    // the page stays safe whatever wrote its data. Anything else is shown as text, not linked.
+    const title = webUrl(ev.url) ? `<a href="${esc(ev.url)}" rel="noreferrer">${esc(ev.title || ev.source)}</a>`
+                                 : esc(ev.title || ev.source || id) +
+                                   (ev.rawUrl ? ` <span class="muted">(not a web address: ${esc(ev.rawUrl)})</span>` : "");
     const where = ev.locator ? ` — ${esc(ev.locator)}` : "";
     const quote = ev.quote ? `<blockquote class="quote">${esc(ev.quote)}</blockquote>` : "";
     return `<div class="ev">${title}${where}</div>${quote}`;

@@ -113,16 +113,7 @@ def _files_digest(kind: str) -> str:
     return h.hexdigest()
 
 
-def _encode(t: fr.Term) -> list[str]:
-    if isinstance(t, ox.Literal):
-        return ["L", t.value, t.datatype.value, t.language or ""]
-    return ["B" if isinstance(t, ox.BlankNode) else "I", t.value]
-
-
-def _decode(x: list[str]) -> fr.Term:
-    if x[0] == "L":
-        return ox.Literal(x[1], language=x[3]) if x[3] else ox.Literal(x[1], datatype=ox.NamedNode(x[2]))
-    return ox.BlankNode(x[1]) if x[0] == "B" else ox.NamedNode(x[1])
+_encode, _decode = fr.encode_term, fr.decode_term
 
 
 LITERAL_SUBJECTS = "closure-literal-subjects.jsonl"

@@ -30,6 +30,9 @@ a source costs time in proportion to what it changes, not to the size of the gra
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+from pathlib import Path
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -49,6 +52,8 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Triple = tuple[Term, Term, Term]
 
 _N = ox.NamedNode
+#: Bump when rules_from_closure reads the closure differently (invalidates cached closures).
+STORE_RULES_VERSION = 1
 TYPE = _N(str(RDF.type))
 SAME_AS = _N(str(OWL.sameAs))
 SUBCLASS = _N(str(RDFS.subClassOf))
@@ -101,6 +106,17 @@ def to_ox(term: Node) -> Term:
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     raise TypeError(f"not an RDF term: {term!r}")
+
+
+def to_rdflib(term: Term) -> Node:
+    """pyoxigraph term -> rdflib term (for owlrl's converters and messages)."""
+    if isinstance(term, ox.NamedNode):
+        return RURIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return RBNode(term.value)
+    if term.language:
+        return RLiteral(term.value, lang=term.language)
+    return RLiteral(term.value, datatype=RURIRef(term.datatype.value))
 
 
 def graph_to_ox(graph: Iterable[tuple[Node, Node, Node]]) -> set[Triple]:
@@ -165,16 +181,71 @@ def _check_supported(ontology: Graph) -> None:
                 )
 
 
+def encode_term(t: Term) -> list[str]:
+    """A term as JSON-ready strings: closures hold triples RDF syntaxes cannot (literal subjects)."""
+    if isinstance(t, ox.Literal):
+        return ["L", t.value, t.datatype.value, t.language or ""]
+    return ["B" if isinstance(t, ox.BlankNode) else "I", t.value]
+
+
+def decode_term(x: list[str]) -> Term:
+    """The inverse of :func:`encode_term`."""
+    if x[0] == "L":
+        return ox.Literal(x[1], language=x[3]) if x[3] else ox.Literal(x[1], datatype=ox.NamedNode(x[2]))
+    return ox.BlankNode(x[1]) if x[0] == "B" else ox.NamedNode(x[1])
+
+
+def cache_dir() -> Path | None:
+    """Where compiled ontologies are kept between runs: ``$COOPGRAPH_CACHE``, else the user's
+    cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``) / coopgraph; ``COOPGRAPH_CACHE=""`` turns
+    the cache off."""
+    configured = os.environ.get("COOPGRAPH_CACHE")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "coopgraph"
+
+
 def compile_rules(ontology: Graph) -> Rules:
-    """Compile an rdflib ontology graph: owlrl closure of the ontology alone + rule tables."""
+    """Compile an rdflib ontology graph: owlrl closure of the ontology alone + rule tables.
+
+    owlrl's closure of the ontology is about 4 s of every build's reasoning, and depends only
+    on the ontology's content, so it is kept in :func:`cache_dir` under the content's digest
+    (N-Triples, written atomically) and read back in milliseconds by the next run. A cache that
+    cannot be read or written is simply not used.
+    """
     from coopgraph.reason import _closure
 
     _check_supported(ontology)
-    closure = Graph()
+    triples = graph_to_ox(ontology)
+    text = "\n".join(sorted(f"{s} {p} {o}" for s, p, o in triples))
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"{STORE_RULES_VERSION} owlrl {version('owlrl')}\n{text}".encode()).hexdigest()
+    folder = cache_dir()
+    cached = folder / f"ontology-closure-{digest}.jsonl" if folder else None
+    if cached is not None and cached.is_file():
+        try:
+            with open(cached, encoding="utf-8") as f:
+                closure = {tuple(decode_term(x) for x in json.loads(line)) for line in f}
+            return rules_from_closure(triples, closure)  # type: ignore[arg-type]
+        except (OSError, ValueError, IndexError, TypeError):
+            pass  # a damaged cache entry: compute it again
+    closure_graph = Graph()
     for t in ontology:
-        closure.add(t)
-    _closure(closure)
-    return rules_from_closure(graph_to_ox(ontology), graph_to_ox(closure))
+        closure_graph.add(t)
+    _closure(closure_graph)
+    closure = graph_to_ox(closure_graph)
+    if cached is not None:
+        tmp = cached.with_name(f".{cached.name}.{os.getpid()}")
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text("".join(sorted(json.dumps([encode_term(x) for x in t], ensure_ascii=False) + "\n"
+                                          for t in closure)), encoding="utf-8")
+            os.replace(tmp, cached)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+    return rules_from_closure(triples, closure)
 
 
 def rules_from_closure(ontology: set[Triple], closure: set[Triple]) -> Rules:
@@ -241,6 +312,21 @@ def _project_rules_cached(key: str) -> Rules:  # noqa: ARG001 - key makes edits 
     from coopgraph.load import load_ontology
 
     return compile_rules(canonical(load_ontology()))
+
+
+_RULES_BY_DIGEST: dict[str, Rules] = {}
+
+
+def rules_for(ontology: Graph) -> Rules:
+    """Rules of any ontology graph, compiled once per content (owlrl's closure of it costs ~2 s)."""
+    canon = canonical(ontology)
+    text = "\n".join(sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in canon))
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if digest not in _RULES_BY_DIGEST:
+        if len(_RULES_BY_DIGEST) >= 4:
+            _RULES_BY_DIGEST.pop(next(iter(_RULES_BY_DIGEST)))
+        _RULES_BY_DIGEST[digest] = compile_rules(canon)
+    return _RULES_BY_DIGEST[digest]
 
 
 def project_rules() -> Rules:
@@ -506,11 +592,12 @@ def schema_subjects(triples: Iterable[Triple]) -> set[Term]:
 
 @dataclass
 class FastResult:
-    """Inferred triples (filtered like reason.py) and the size of the full closure."""
+    """Inferred triples (filtered like reason.py), the size of the full closure, and findings."""
 
     inferred: set[Triple]
     closure_size: int
     noise: set[Triple] = field(default_factory=set)  # the rest of the closure, for incremental joins
+    findings: list[str] = field(default_factory=list)  # owlrl's inconsistency messages, same text
 
     def to_rdflib(self) -> Graph:
         """The inferred triples as an rdflib Graph, for callers of the reference API."""
@@ -538,7 +625,49 @@ def reason_triples(asserted: Iterable[Triple], rules: Rules | None = None,
         if t in asserted or t in rules.ontology:
             continue
         (noise if is_noise(t, schema, data_bnodes) else inferred).add(t)
-    return FastResult(inferred=inferred, closure_size=len(facts.all), noise=noise)
+    return FastResult(inferred=inferred, closure_size=len(facts.all), noise=noise,
+                      findings=findings(asserted, rules, facts.all))
+
+
+NOTHING = _N(str(OWL.Nothing))
+# Data vocabulary whose owlrl rules (eq-diff1/2/3 and differentFrom's symmetry, prp-npa1/2) are
+# not implemented here.
+UNSUPPORTED_IN_DATA = frozenset(_N(str(OWL[n])) for n in (
+    "differentFrom", "AllDifferent", "members", "distinctMembers", "NegativePropertyAssertion",
+    "sourceIndividual", "assertionProperty", "targetIndividual", "targetValue"))
+
+
+def findings(asserted: set[Triple], rules: Rules, closure: set[Triple]) -> list[str]:
+    """The inconsistencies owlrl reports for this data, in owlrl's words, sorted as reason.py sorts them.
+
+    Of owlrl's error rules, two can fire on instance data of an ontology this engine accepts
+    (the others need axioms :data:`UNSUPPORTED` refuses): cls-nothing2 (a member of owl:Nothing)
+    and dt-not-type (a literal whose text is not in its datatype's lexical space, judged by
+    owlrl's own converters). Data using the vocabulary of the others (owl:differentFrom,
+    owl:AllDifferent, negative property assertions) raises :class:`UnsupportedAxiom`, so no
+    inconsistency is ever silently missed.
+    """
+    from owlrl.DatatypeHandling import AltXSDToPYTHON
+    from owlrl.OWLRL import OWL_RL_Datatypes
+
+    for t in asserted:
+        for term in (t[1], t[2]):
+            if term in UNSUPPORTED_IN_DATA:
+                raise UnsupportedAxiom(f"the fast reasoner does not check {term} in data (used by {t[0]}); "
+                                       "run the reference reasoner (--reference)")
+    out: set[str] = set()
+    for s in (t[0] for t in closure if t[1] == TYPE and t[2] == NOTHING):
+        out.add(f"{to_rdflib(s)} is defined of type 'Nothing'")
+    datatypes = {str(d) for d in OWL_RL_Datatypes}
+    for t in (*asserted, *rules.ontology):
+        o = t[2]
+        if isinstance(o, ox.Literal) and o.datatype.value in datatypes:
+            # the text goes straight to owlrl's converter: an rdflib Literal would log its own error
+            try:
+                AltXSDToPYTHON.get(RURIRef(o.datatype.value), lambda v: v)(o.value)
+            except ValueError:
+                out.add(f"Lexical value of the literal '{o.value}' does not match its datatype ({o.datatype.value})")
+    return sorted(out)
 
 
 def reason_graph(asserted: Graph, rules: Rules | None = None) -> Graph:

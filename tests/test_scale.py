@@ -194,3 +194,65 @@ def test_batched_sparql_constraints_mark_no_group_inside_exists() -> None:
     assert batched.index(fv.VALUES_MARK) < batched.index("?this <urn:p>")
     union = "SELECT ?this WHERE { { FILTER NOT EXISTS { ?this <urn:q> ?y } } UNION { ?this <urn:p> ?x } }"
     assert fv._batchable(union).count(fv.VALUES_MARK) == 3  # each branch binds ?this before its filter
+
+
+def test_fast_reasoner_reports_owlrls_findings_in_its_words() -> None:
+    """cls-nothing2 and dt-not-type: the inconsistencies data can cause on this ontology."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import OWL, RDF, XSD
+
+    from coopgraph.namespaces import CG, ID
+
+    data = Graph()
+    data.add((ID["agency/a"], OWL.sameAs, ID["agency/b"]))
+    data.add((ID["agency/c"], RDF.type, OWL.Nothing))
+    data.add((ID["agency/c"], CG.line, Literal("twelve", datatype=XSD.integer)))
+    data.add((ID["agency/c"], URIRef(CG + "signedOn"), Literal("2020-13-45", datatype=XSD.date)))
+    expected = reason(data, load_ontology(), reference=True)
+    got = reason(data, load_ontology())
+    assert (expected.engine, got.engine) == ("owlrl", "coopgraph")
+    assert len(expected.findings) == 3
+    assert got.findings == expected.findings
+    assert fr.graph_to_ox(got.inferred) == fr.graph_to_ox(expected.inferred)
+
+
+def test_data_the_fast_reasoner_cannot_judge_goes_to_owlrl() -> None:
+    """owl:differentFrom and owl:AllDifferent (eq-diff1/2/3) are not implemented: reason() must
+    answer with owlrl, not miss the inconsistency."""
+    from rdflib import BNode
+    from rdflib.collection import Collection
+    from rdflib.namespace import OWL, RDF
+
+    from coopgraph.namespaces import ID
+
+    data = Graph()
+    group, members = BNode(), BNode()
+    data.add((group, RDF.type, OWL.AllDifferent))
+    data.add((group, OWL.members, members))
+    Collection(data, members, [ID["agency/a"], ID["agency/b"], ID["agency/c"]])
+    data.add((ID["agency/a"], OWL.sameAs, ID["agency/b"]))
+    different = Graph()
+    different.add((ID["agency/d"], OWL.sameAs, ID["agency/e"]))
+    different.add((ID["agency/e"], OWL.differentFrom, ID["agency/d"]))
+    for graph in (data, different):
+        with pytest.raises(fr.UnsupportedAxiom):
+            fr.reason_triples(fr.graph_to_ox(graph))
+    both = data + different
+    result, expected = reason(both, load_ontology()), reason(both, load_ontology(), reference=True)
+    assert result.engine == "owlrl"
+    assert result.findings == expected.findings
+    assert any("AllDifferent" in f for f in result.findings) and any("differentFrom" in f for f in result.findings)
+    assert len(result.inferred) == len(expected.inferred)
+
+
+def test_build_equals_reference_build_byte_for_byte(tmp_path: Path) -> None:
+    """The published files do not depend on which engines made them (the project's data)."""
+    from coopgraph.build import build
+
+    fast = build(None, out_dir=tmp_path / "fast")
+    ref = build(None, out_dir=tmp_path / "ref", reference=True)
+    assert (fast.report.engine, ref.report.engine) == ("coopgraph", "pyshacl")
+    names = sorted(p.name for p in (tmp_path / "fast").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "ref").iterdir())
+    for name in names:
+        assert (tmp_path / "fast" / name).read_bytes() == (tmp_path / "ref" / name).read_bytes(), name

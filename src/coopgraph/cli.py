@@ -99,7 +99,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from coopgraph.build import build
 
     start = time.perf_counter()
-    result = build(args.data, out_dir=args.out, curation=not args.no_curation, progress=diag)
+    result = build(args.data, out_dir=args.out, curation=not args.no_curation, progress=diag,
+                   reference=args.reference)
     sys.stdout.write(result.summary())
     diag(f"built in {time.perf_counter() - start:.2f}s")
     return 0
@@ -111,7 +112,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     origins: dict = {}
     data = load_dataset(args.paths or None, origins=origins)
-    report = validate(data, origins=origins)
+    report = validate(data, origins=origins, reference=args.reference)
     render = {"text": report.to_text, "json": report.to_json, "turtle": report.to_turtle}[args.format]
     sys.stdout.write(render())
     return 0 if report.conforms else 1
@@ -150,11 +151,15 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build)")
     p.add_argument("--data", metavar="FILE", nargs="+", help="data files (default: the data/ folder)")
     p.add_argument("--no-curation", action="store_true", help="leave out curator assertions")
+    p.add_argument("--reference", action="store_true",
+                   help="validate with pySHACL and reason with owlrl (the reference engines; same results, slower)")
 
     p = add_command(subparsers, "validate", "Check data files against the SHACL shapes.",
                     "coopgraph validate data/*.trig --format json", _cmd_validate)
     p.add_argument("paths", nargs="*", metavar="PATH", help="data files (default: the data/ folder)")
     p.add_argument("--format", choices=("text", "json", "turtle"), default="text")
+    p.add_argument("--reference", action="store_true",
+                   help="validate with pySHACL, the reference engine (same results, slower)")
 
     p = add_command(subparsers, "describe", "Show everything known about an entity, with sources.",
                     'coopgraph describe "Tong cuc Tieu chuan Do luong Chat luong" --lang en', _cmd_describe)

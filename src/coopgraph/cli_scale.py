@@ -54,6 +54,9 @@ def _build_with_store(original: Any) -> Any:
 
         if args.no_curation:
             raise UsageError("--no-curation is not supported with --store (the store keeps every graph)")
+        if args.reference:
+            raise UsageError("--reference is not supported with --store (run `coopgraph build --reference` "
+                             "for the reference engines' outputs)")
         start = time.perf_counter()
         result = build_store(args.data, args.store, allow_invalid=args.allow_invalid)
         sys.stdout.write(result.summary())

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Mapping, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -658,8 +658,11 @@ def _name(t: Term | Node | None) -> str:
     return t.value
 
 
-def render(raw: Iterable[RawResult]) -> ValidationReport:
-    """Flatten raw results exactly as :func:`coopgraph.validate.validate` flattens pySHACL's."""
+def render(raw: Iterable[RawResult], origins: Mapping[Term, set[str]] | None = None) -> ValidationReport:
+    """Flatten raw results exactly as :func:`coopgraph.validate.validate` flattens pySHACL's.
+
+    ``origins`` maps focus nodes to the files that state them, as in the reference report.
+    """
     results = []
     for r in raw:
         results.append(ValidationResult(
@@ -670,13 +673,15 @@ def render(raw: Iterable[RawResult]) -> ValidationReport:
             message=" / ".join(r.messages) or "constraint not met",
             value=None if r.value is None else (_name(r.value) or "(blank node)"),
             source_shape=_name(r.shape.node if isinstance(r.shape.node, URIRef) else None) or None,
+            files=tuple(sorted(origins.get(r.focus, ()))) if origins else (),
         ))
     results.sort(key=lambda r: (_SEVERITY_ORDER.get(r.severity, 9), r))
     return ValidationReport(results)
 
 
 def validate_store(store: ox.Store, shapes: Graph | None = None,
-                   focus: set[Term] | None = None, progress: Callable[[int], None] | None = None) -> ValidationReport:
+                   focus: set[Term] | None = None, progress: Callable[[int], None] | None = None,
+                   origins: Mapping[Term, set[str]] | None = None) -> ValidationReport:
     """Validate the union of a store's graphs against the shapes.
 
     The store must already hold the inoculated ontology triples (see :func:`load_view`).
@@ -695,7 +700,7 @@ def validate_store(store: ox.Store, shapes: Graph | None = None,
             continue
         nodes = v.focus_nodes(shape) if focus is None else {n for n in focus if v.is_target(shape, n)}
         raw.extend(v.evaluate(shape, sorted(nodes, key=str)))
-    return render(raw)
+    return render(raw, origins)
 
 
 def load_view(store: ox.Store, ontology: Graph) -> None:
@@ -704,7 +709,8 @@ def load_view(store: ox.Store, ontology: Graph) -> None:
 
 
 def validate_triples(triples: Iterable[tuple[Term, Term, Term]], shapes: Graph | None = None,
-                     ontology: Graph | None = None) -> ValidationReport:
+                     ontology: Graph | None = None,
+                     origins: Mapping[Term, set[str]] | None = None) -> ValidationReport:
     """Validate a set of triples like :func:`coopgraph.validate.validate` does (a fresh store)."""
     from coopgraph.load import load_ontology
 
@@ -712,4 +718,4 @@ def validate_triples(triples: Iterable[tuple[Term, Term, Term]], shapes: Graph |
     g = ox.NamedNode("https://w3id.org/coopgraph/graph/data")
     store.extend(ox.Quad(s, p, o, g) for s, p, o in triples)
     load_view(store, load_ontology() if ontology is None else ontology)
-    return validate_store(store, shapes)
+    return validate_store(store, shapes, origins=origins)

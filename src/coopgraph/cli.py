@@ -87,6 +87,9 @@ def open_from_args(args: argparse.Namespace) -> CoopGraph:
             build_dir = DEFAULT_OUT
         elif (Path(DEFAULT_OUT) / "coopgraph.trig").is_file():
             diag(f"coopgraph: {DEFAULT_OUT}/ is older than the data; reading the data files (run `coopgraph build`)")
+        else:
+            diag(f"coopgraph: no build in {DEFAULT_OUT}/; validating and reasoning the data files for this "
+                 "command only (`coopgraph build` writes one that later commands reuse)")
     return coopgraph.open(
         build_dir=build_dir, data_paths=args.data, curation=not args.no_curation, progress=None
     )

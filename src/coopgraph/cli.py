@@ -29,7 +29,7 @@ COMMAND_MODULES = (
     "coopgraph.cli_queries",  # queries, query
     "coopgraph.cli_export",  # export, path, rank
     "coopgraph.cli_serve",  # serve, push
-    "coopgraph.cli_scale",  # synth, update, --store
+    "coopgraph.cli_scale",  # synth, update
 )
 
 EXIT_CODES = """exit codes:
@@ -101,12 +101,34 @@ def open_from_args(args: argparse.Namespace) -> CoopGraph:
 def _cmd_build(args: argparse.Namespace) -> int:
     from coopgraph.build import build
 
+    if args.store:
+        return _build_store(args)
+    if args.allow_invalid:
+        from coopgraph.errors import UsageError
+
+        raise UsageError("--allow-invalid needs --store (a build folder is written only from valid data)")
     start = time.perf_counter()
     result = build(args.data, out_dir=args.out, curation=not args.no_curation, progress=diag,
                    reference=args.reference)
     sys.stdout.write(result.summary())
     diag(f"built in {time.perf_counter() - start:.2f}s")
     return 0
+
+
+def _build_store(args: argparse.Namespace) -> int:
+    from coopgraph.errors import UsageError
+    from coopgraph.fastbuild import build_store
+
+    if args.no_curation:
+        raise UsageError("--no-curation is not supported with --store (the store keeps every graph)")
+    if args.reference:
+        raise UsageError("--reference is not supported with --store (run `coopgraph build --reference` "
+                         "for the reference engines' outputs)")
+    start = time.perf_counter()
+    result = build_store(args.data, args.store, allow_invalid=args.allow_invalid)
+    sys.stdout.write(result.summary())
+    diag(f"built store in {time.perf_counter() - start:.2f}s")
+    return 0 if result.conforms else 1
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -156,6 +178,10 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-curation", action="store_true", help="leave out curator assertions")
     p.add_argument("--reference", action="store_true",
                    help="validate with pySHACL and reason with owlrl (the reference engines; same results, slower)")
+    p.add_argument("--store", metavar="DIR",
+                   help="write a persistent Oxigraph store to DIR instead of files (for large graphs)")
+    p.add_argument("--allow-invalid", action="store_true",
+                   help="with --store: write the store even if shapes are violated (exit 1)")
 
     p = add_command(subparsers, "validate", "Check data files against the SHACL shapes.",
                     "coopgraph validate data/*.trig --format json", _cmd_validate)

@@ -79,8 +79,10 @@ def _cmd_query(args: argparse.Namespace) -> int:
                             timeout=args.timeout)
     else:
         graph = open_from_args(args)
+        # a built store is an Oxigraph store: it is queried as it is, no rdflib copy is made
+        engine = "oxigraph" if args.store else args.engine
         result = run(graph, args.name, sparql=args.sparql, file=args.file, params=params,
-                     engine=args.engine, timeout=args.timeout)
+                     engine=engine, timeout=args.timeout)
     fmt = args.format or ("turtle" if result.graph is not None else "table")
     sys.stdout.write(write(result, fmt))
     count = f"{len(result.graph)} triples" if result.graph is not None else (
@@ -112,3 +114,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--build", metavar="DIR", help="read a finished build instead of the data files")
     p.add_argument("--data", metavar="FILE", nargs="+", help="data files (default: the data/ folder)")
     p.add_argument("--no-curation", action="store_true", help="leave out curator assertions")
+    p.add_argument("--store", metavar="DIR", help="run on a store built by `coopgraph build --store`")

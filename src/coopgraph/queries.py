@@ -544,13 +544,30 @@ def oxigraph_store(graph: Any) -> Any:
         return cached
     store = ox.Store()
     quads = []
+    merged: set[tuple[Any, Any, Any]] = set()
     for s, p, o, g in graph.dataset.quads((None, None, None, None)):
         name = g.identifier if hasattr(g, "identifier") else g
         gname = ox.DefaultGraph() if name is None or str(name) == "urn:x-rdflib:default" else to_oxigraph(name)
-        quads.append(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), gname))
+        triple = (to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
+        quads.append(ox.Quad(*triple, gname))
+        merged.add(triple)
     store.extend(quads)
+    # The default graph is the RDF merge of all graphs, each triple once (docs/model.md), as in
+    # rdflib's union default graph; Oxigraph's own union repeats a triple once per graph stating it.
+    store.extend(ox.Quad(*t, ox.DefaultGraph()) for t in merged)
     _oxigraph_stores[graph] = store
     return store
+
+
+def has_merged_default(store: Any) -> bool:
+    """Whether ``store``'s default graph holds the merge of its graphs (see :func:`oxigraph_store`).
+
+    A store whose default graph is empty (a store built by ``build --store``) is queried with
+    Oxigraph's union of all graphs instead.
+    """
+    import pyoxigraph as ox
+
+    return next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None
 
 
 def syntax_check(text: str, engine: str = "rdflib") -> None:
@@ -652,7 +669,7 @@ def _execute(
     if engine == "oxigraph":
         store = oxigraph_store(graph)
         try:
-            out = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+            out = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=not has_merged_default(store))
             result = from_oxigraph_result(out, max_rows, deadline)
         except SyntaxError as e:
             raise QueryError(f"syntax error: {e}") from None

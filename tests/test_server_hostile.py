@@ -346,6 +346,22 @@ def test_a_trickled_body_gets_408_at_the_same_deadline(make_server) -> None:  # 
     assert 0.9 < seconds < 2.0, seconds
 
 
+def test_a_head_cut_off_by_the_client_is_not_answered(make_server) -> None:  # noqa: ANN001
+    """The standard library's header parser takes the end of input for the end of the head; a
+    request whose client went away halfway through its head must not be run."""
+    server = make_server()
+    host, port = server.httpd.server_address[:2]
+    with socket.create_connection((host, port), timeout=10) as s:
+        s.sendall(b"GET /status HTTP/1.1\r\nHost: x\r\nX-Half: 1\r\n")
+        s.shutdown(socket.SHUT_WR)  # and nothing more
+        assert s.recv(100) == b""
+    assert wait_until(lambda: server.counters.get("incomplete_requests") == 1, 5)
+    with socket.create_connection((host, port), timeout=10) as s:  # a complete head, then the same close
+        s.sendall(b"GET /status HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.shutdown(socket.SHUT_WR)
+        assert read_response(s)[0] == 200
+
+
 def test_idle_connections_are_closed_without_an_answer(make_server) -> None:  # noqa: ANN001
     """Keep-alive between requests, and a connection that never sends: closed after
     idle_timeout, silently (a 408 there would confuse a client about to reuse it)."""

@@ -689,6 +689,20 @@ class _DeadlineReader(io.RawIOBase):
         return self._sock.recv_into(buffer)
 
 
+class _LineReader(io.BufferedReader):
+    """A buffered reader that remembers the last line read.
+
+    The standard library's header parser stops at the end of input as it stops at the blank
+    line that ends a head; only the last line tells a complete head from one cut off.
+    """
+
+    last_line = b""
+
+    def readline(self, size: int | None = -1) -> bytes:
+        self.last_line = super().readline(size)
+        return self.last_line
+
+
 _CLOSE_AFTER = {408, 411, 413, 414, 431}  # the rest of such a request is unread: the connection cannot go on
 LINGER_SECONDS = 1.0  # how long to read what a refused client still sends, so it gets the answer
 LINGER_BYTES = 64 * 1024
@@ -707,7 +721,7 @@ class Handler(BaseHTTPRequestHandler):
         super().setup()
         self.rfile.close()  # the makefile() reader, replaced by one that keeps a deadline
         self._reader = _DeadlineReader(self.connection)
-        self.rfile = io.BufferedReader(self._reader)
+        self.rfile = _LineReader(self._reader)
         self._responded = False
         self._linger = False
 
@@ -763,8 +777,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def parse_request(self) -> bool:
         """The standard library's parsing, without HTTP/0.9 (a response with no status line and
-        no headers, so none of the limits or security headers could be stated)."""
+        no headers, so none of the limits or security headers could be stated), and without
+        answering a head cut off by the client closing: that request was never made."""
         if not super().parse_request():
+            return False
+        if self.rfile.last_line not in (b"\r\n", b"\n"):
+            self.server.app.count("incomplete_requests")
+            self.close_connection = True
             return False
         if self.request_version == "HTTP/0.9":
             self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP/0.9 is not supported; use HTTP/1.1")

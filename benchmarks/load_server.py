@@ -341,6 +341,7 @@ def main() -> int:
         print("worker costs (in-process, no HTTP):")
         for line in measure_costs(args.build):
             print(f"  {line}")
+    load = os.getloadavg()
     port = free_port()
     server = start_server(args.build, port, args.server_args.split())
     lock = threading.Lock()
@@ -352,7 +353,7 @@ def main() -> int:
     mem: dict[str, tuple[float, float, int]] = {}
     peak = [0.0]
     total = args.clients * args.per_client
-    half = threading.Event()
+    half, quarter = threading.Event(), threading.Event()
     try:
         requests, described = mix(QueryLibrary(ROOT / "queries"), entities(port), set(args.exclude))
         warm = HTTPConnection("127.0.0.1", port, timeout=60)  # one pass: first-request costs do not count
@@ -384,6 +385,8 @@ def main() -> int:
                     records.append((start, elapsed, label, ok))
                     if not ok:
                         errors[f"{label}: {outcome}"] += 1
+                    if len(records) >= total // 4:
+                        quarter.set()
                     if len(records) >= total // 2:
                         half.set()
             conn.close()
@@ -401,6 +404,8 @@ def main() -> int:
         wall = time.perf_counter()
         for t in clients:
             t.start()
+        quarter.wait()
+        mem["a quarter in"] = memory(server.pid)
         half.wait()
         attack_window.append(time.perf_counter())
         attackers = [threading.Thread(target=pathological, args=(port, attack_results)) for _ in range(args.pathological)]
@@ -431,6 +436,8 @@ def main() -> int:
     latencies = [r[1] for r in records]
     during = [r[1] for r in records if attack_window[0] <= r[0] <= attack_window[1]]
     outside = [r[1] for r in records if not attack_window[0] <= r[0] <= attack_window[1]]
+    print(f"machine load (1-minute average) at the start {load[0]:.2f}, at the end {os.getloadavg()[0]:.2f}; "
+          f"{os.cpu_count()} CPUs")
     print(f"mix: {described}")
     print(f"well-behaved: {len(records)} requests from {args.clients} clients in {wall:.1f} s "
           f"({len(records) / wall:.1f} requests/s); errors: {sum(errors.values())}")
@@ -452,10 +459,12 @@ def main() -> int:
         f"{s} after {t:.2f} s" for s, t, _ in sorted(attack_results, key=lambda r: r[1])))
     stopped = all(s == 503 and t < limit + 0.5 for s, t, _ in attack_results)
     print(f"  all stopped within the limit (+0.5 s): {'yes' if stopped else 'no'}; "
-          f"answer: {attack_results[0][2] if attack_results else '-'}; server counted {status['queries_stopped']}")
+          f"answer: {attack_results[0][2] if attack_results else '-'}")
+    print(f"  the server killed {status['queries_stopped']} queries, each this long after it started in its "
+          f"worker: {', '.join(f'{t:.2f} s' for t in status['stopped_after_seconds'])}")
     print(f"slow clients: {args.slow_clients} for {args.slow_seconds:g} s, a header line every {args.slow_every:g} s: "
           + ", ".join(f"{n} x {what}" for what, n in slow_outcomes.most_common()))
-    for when in ("before", "during", "after"):
+    for when in ("before", "a quarter in", "during", "after"):
         pss, rss, n = mem[when]
         print(f"memory {when}: {pss:.0f} MiB PSS in {n} processes (server process RSS {rss:.0f} MiB)")
     print(f"memory peak (1 s samples): {peak[0]:.0f} MiB PSS")

@@ -172,6 +172,7 @@ def test_four_pathological_queries_are_stopped_and_free_their_slots(make_server,
         t.join(20)
     assert follow_up == [200] * 4  # all four slots are free again
     assert http(server.url, "/queries").status == 200
+    assert wait_until(lambda: len([pid for pid in ran_queries if not alive(pid)]) == 4, 5)
     gone = [pid for pid in ran_queries if not alive(pid)]
     assert len(gone) == 4, f"of {sorted(ran_queries)}, only {gone} ended"  # the four workers; the zygote stays
     assert server.worker_pids()["zygote"] == sorted(ran_queries - set(gone))
@@ -201,7 +202,28 @@ def test_long_queries_make_way_for_short_ones(make_server) -> None:  # noqa: ANN
         for t in hogs:
             t.join(10)
     assert wait_until(lambda: http(server.url, "/status").json()["queries_running"] == 0, 5)
-    assert not [pid for pid in busy if alive(pid)]  # a demoted worker is never reused
+    assert wait_until(lambda: not [pid for pid in busy if alive(pid)], 5)  # a demoted worker is never reused
+
+
+def test_named_queries_are_not_demoted(make_server, tmp_path: Path) -> None:  # noqa: ANN001
+    """A named query is the project's own: however long it runs, it keeps its slot and its
+    priority (demoted under load, a heavy one would starve into the time limit)."""
+    library = tmp_path / "queries"
+    library.mkdir()
+    (library / "endless.rq").write_text(f"# Question: How long is forever?\n# Reasoning: none.\n{PATHOLOGICAL}\n")
+    server = make_server(queries_dir=library, timeout=1.5, slow_query_after=0.3)
+    answered: list[int] = []
+    runner = threading.Thread(target=lambda: answered.append(http(server.url, "/queries/endless").status))
+    runner.start()
+    try:
+        assert wait_until(lambda: len(server.worker_pids()["busy"]) == 1, 5)
+        time.sleep(0.6)  # well past slow_query_after
+        (busy,) = server.worker_pids()["busy"]
+        assert os.getpriority(os.PRIO_PROCESS, busy) == 0
+        assert http(server.url, "/status").json()["slow_queries_running"] == 0
+    finally:
+        runner.join(10)
+    assert answered == [503]  # the time limit still holds
 
 
 def test_a_crashing_query_costs_its_worker_not_the_server(make_server) -> None:  # noqa: ANN001

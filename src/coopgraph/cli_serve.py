@@ -75,10 +75,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="largest query accepted (default 65536)")
     p.add_argument("--max-concurrent", type=int, default=4, metavar="N", help="queries run at once (default 4)")
     p.add_argument("--slow-query-after", type=float, default=1.0, metavar="SECONDS",
-                   help="a query still running after this long runs at the lowest CPU priority and leaves its "
-                        "slot to others (default 1)")
+                   help="an ad-hoc query still running after this long runs at the lowest CPU priority and "
+                        "leaves its slot to others (default 1; named queries are not demoted)")
     p.add_argument("--max-slow-queries", type=int, default=4, metavar="N",
-                   help="slow queries at once outside the --max-concurrent slots (default 4; 0: none)")
+                   help="slow ad-hoc queries at once outside the --max-concurrent slots (default 4; 0: none)")
     p.add_argument("--worker-memory", type=int, default=1024, metavar="MIB",
                    help="memory one query may take, beyond the loaded graph (default 1024; 0: no limit)")
     p.add_argument("--max-connections", type=int, default=512, metavar="N",

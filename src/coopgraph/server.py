@@ -17,9 +17,10 @@ Queries run in worker processes (:mod:`coopgraph.workers`), because Oxigraph can
 running query and only ending its process stops it. The request thread hands the query to a
 worker and waits until the deadline. At the deadline it kills the worker and answers 503, and
 the slot is free at once: the next query gets a freshly forked worker, which takes about a
-millisecond. A query still running after ``slow_query_after`` seconds gets the lowest CPU
-priority and moves from one of the ``max_concurrent`` slots to one of the ``max_slow_queries``
-slots. A few heavy or hostile queries then neither make short ones queue nor take their CPU.
+millisecond. An ad-hoc query still running after ``slow_query_after`` seconds gets the lowest
+CPU priority and moves from one of the ``max_concurrent`` slots to one of the
+``max_slow_queries`` slots. A few hostile queries then neither make short ones queue nor take
+their CPU; named queries, the project's own, keep their slot and priority (see :class:`Executor`).
 Workers also write the result in the negotiated format, so the server only relays bytes. A
 query that crashes its worker (over its memory limit, or too deeply nested for the parser's
 stack) costs that worker, not the server.
@@ -87,8 +88,8 @@ class ServerConfig:
     max_request_bytes: int = 64 * 1024  # query text in a body or a URL
     max_concurrent: int = 4  # queries evaluated at once at normal CPU priority
     queue_wait: float = 2.0  # how long a query may wait for a slot before 503
-    slow_query_after: float = 1.0  # seconds before a running query is moved to a slow slot, at low priority
-    max_slow_queries: int = 4  # queries in slow slots at once; 0 = a query keeps its slot to the end
+    slow_query_after: float = 1.0  # seconds before a running ad-hoc query moves to a slow slot, at low priority
+    max_slow_queries: int = 4  # ad-hoc queries in slow slots at once; 0 = a query keeps its slot to the end
     worker_memory_mib: int = 1024  # memory one query may take beyond the loaded graph; 0 = no limit
     worker_max_queries: int = 1000  # queries one worker answers before a fresh one replaces it
     # connections
@@ -402,10 +403,13 @@ class Executor:
     """Runs each query in a worker process, within the concurrency bounds and the time limit.
 
     A query takes one of ``max_concurrent`` slots (or waits ``queue_wait`` for one, then 503).
-    Still running after ``slow_query_after`` seconds, its worker gets the lowest CPU priority and,
-    if one of ``max_slow_queries`` slow slots is free, the query moves there and gives its slot
-    back. At the deadline the worker is killed, and waited for, before the client hears 503: the
-    slot and the CPU are free when the answer arrives.
+    An ad-hoc query (text sent to /sparql) still running after ``slow_query_after`` seconds gets
+    the lowest CPU priority for its worker and, if one of ``max_slow_queries`` slow slots is free,
+    moves there and gives its slot back. Named queries are the project's own, with parameters
+    bound as terms, and are never demoted: under a sustained load the lowest priority means
+    almost no CPU, and a heavy named query (person-posts takes half a second alone) would then
+    run into the time limit. At the deadline the worker is killed, and waited for, before the
+    client hears 503: the slot and the CPU are free when the answer arrives.
     """
 
     def __init__(self, config: ServerConfig, log: Callable[[str], None] | None = None) -> None:
@@ -417,14 +421,19 @@ class Executor:
         self.running = 0  # queries in a worker now (shown on /status)
         self.slow_running = 0  # of which in slow slots
         self.stopped = 0  # queries killed at the time limit since the start
+        self.stopped_after: list[float] = []  # seconds from start to killed, of the last ten
 
     def _add(self, running: int, slow: int) -> None:
         with self._lock:
             self.running += running
             self.slow_running += slow
 
-    def run(self, pool: WorkerPool | None, text: str, accept: str | None, format_param: str | None) -> Reply:
-        """Evaluate ``text`` in a worker of ``pool``, within the deadline, in the negotiated format."""
+    def run(self, pool: WorkerPool | None, text: str, accept: str | None, format_param: str | None,
+            demote: bool = True) -> Reply:
+        """Evaluate ``text`` in a worker of ``pool``, within the deadline, in the negotiated format.
+
+        ``demote=False`` (named queries) keeps the query in its slot at normal priority.
+        """
         media = result_media(accept, format_param)
         if pool is None:
             raise HttpError(503, "this server was started without query workers")
@@ -434,7 +443,7 @@ class Executor:
         self._add(1, 0)
         try:
             formats = {kind: _writer(m) for kind, m in media.items()}
-            answer = self._evaluate(pool, text, formats, lane)
+            answer = self._evaluate(pool, text, formats, lane, demote)
         finally:
             lane[0].release()
             self._add(-1, -1 if lane[0] is self._slow else 0)
@@ -444,7 +453,7 @@ class Executor:
         raise self._refusal(what, value)
 
     def _evaluate(self, pool: WorkerPool, text: str, formats: dict[str, str | None],
-                  lane: list[threading.BoundedSemaphore]) -> tuple[str, str, Any]:
+                  lane: list[threading.BoundedSemaphore], demote: bool) -> tuple[str, str, Any]:
         try:
             worker = pool.checkout()
         except WorkerError as e:
@@ -455,9 +464,9 @@ class Executor:
         except OSError:  # it ended between two queries
             pool.discard(worker)
             raise HttpError(503, "the query worker ended; try again", {"Retry-After": "1"}) from None
-        hard = deadline + GRACE
-        slow_at = time.monotonic() + self.config.slow_query_after
-        if slow_at < hard and not worker.ready(slow_at - time.monotonic()):
+        started, hard = time.monotonic(), deadline + GRACE
+        slow_at = started + self.config.slow_query_after
+        if demote and slow_at < hard and not worker.ready(slow_at - time.monotonic()):
             worker.lower_priority()
             if self._slow is not None and self._slow.acquire(blocking=False):
                 lane[0].release()
@@ -465,10 +474,12 @@ class Executor:
                 self._add(0, 1)
         if not worker.ready(hard - time.monotonic()):
             gone = pool.discard(worker)
+            after = time.monotonic() - started
             with self._lock:
                 self.stopped += 1
-            self._log(f"query stopped at the {self.config.timeout:g} s limit (worker {worker.pid}"
-                      f"{' killed' if gone else ' still ending'})")
+                self.stopped_after = [*self.stopped_after[-9:], round(after, 3)]
+            self._log(f"query stopped at the {self.config.timeout:g} s limit, after {after:.2f} s "
+                      f"(worker {worker.pid} {'killed' if gone else 'still ending'})")
             raise _timeout(self.config)
         try:
             answer = worker.answer()
@@ -998,7 +1009,7 @@ class Handler(BaseHTTPRequestHandler):
         # Bound here, where the graph resolves names (a bad value is a 400 before a slot is
         # taken); run in a worker, on the same snapshot's store.
         text = bound_query(snapshot.graph, name, params=values, library=snapshot.library)
-        return self.server.app.executor.run(snapshot.pool, text, accept, fmt)
+        return self.server.app.executor.run(snapshot.pool, text, accept, fmt, demote=False)
 
     def _entity(self, snapshot: Snapshot, iri: str, accept: str | None, fmt: str | None) -> Reply:
         triples = entity_triples(snapshot.graph, iri)
@@ -1147,7 +1158,7 @@ class SparqlServer:
                 "reloads": self.holder.reloads, "last_reload_error": self.holder.last_error,
                 "named_queries": snap.library.names(), "counters": dict(self.counters),
                 "queries_running": self.executor.running, "slow_queries_running": self.executor.slow_running,
-                "queries_stopped": self.executor.stopped,
+                "queries_stopped": self.executor.stopped, "stopped_after_seconds": self.executor.stopped_after,
                 "workers": {"idle": len(pids["idle"]), "busy": len(pids["busy"])},
                 "connections": self.httpd.open_connections,
                 "limits": {"timeout": c.timeout, "max_rows": c.max_rows, "max_request_bytes": c.max_request_bytes,

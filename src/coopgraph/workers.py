@@ -492,12 +492,17 @@ class WorkerPool:
             else:
                 self._idle.append(worker)
 
-    def discard(self, worker: Worker) -> bool:
-        """Kill a worker (its query overran, or it broke); True once the process is gone."""
+    def discard(self, worker: Worker, wait: float = 0.1) -> bool:
+        """Kill a worker (its query overran, or it broke); True if the process is gone within ``wait``.
+
+        SIGKILL ends the query at once, but the process still has to be scheduled to exit, and
+        at the lowest priority on a busy machine that can take a second; it runs no query code
+        meanwhile, so the caller need not wait for it.
+        """
         with self._lock:
             self._busy.pop(worker.pid, None)
             self.killed += 1
-        return worker.kill()
+        return worker.kill(wait)
 
     # -- lifetime ----------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-from _server_support import copy_build, http, q
+from _server_support import alive, copy_build, http, q
 from coopgraph.server import SparqlServer
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -137,6 +137,7 @@ def test_build_replaced_underneath_is_reloaded_atomically(make_server, tmp_path:
     server = make_server(reload_interval=0.05)
     build = server.config.build_dir
     before = count(server.url)
+    old_workers = server.worker_pids()
     seen: set[int] = set()
     stop = threading.Event()
 
@@ -160,6 +161,10 @@ def test_build_replaced_underneath_is_reloaded_atomically(make_server, tmp_path:
     assert count(server.url) == before + 1
     assert seen <= {before, before + 1}, f"a response saw neither build: {seen - {before, before + 1}}"
     assert http(server.url, "/queries/partners").status == 200
+    # The queries now run in the new build's workers; the old build's processes have ended.
+    assert server.worker_pids()["zygote"] != old_workers["zygote"]
+    old = old_workers["zygote"] + old_workers["idle"]
+    assert wait_until(lambda: not [pid for pid in old if alive(pid)], 5)
 
 
 def test_half_written_build_is_not_served(make_server) -> None:  # noqa: ANN001

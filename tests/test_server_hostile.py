@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 import coopgraph
-from _server_support import copy_build, free_port, http, q, wait_for_port
+from _server_support import alive, copy_build, free_port, http, proc_stat, q, wait_for_port
 from _support import ROOT, error_lines, run_cli
 from cdp_browser import Browser, find_chromium
 
@@ -51,23 +51,11 @@ def wait_until(check, seconds: float = 10) -> bool:  # noqa: ANN001
     return check()
 
 
-def _stat(pid: int) -> tuple[int, int] | None:
-    """(parent pid, CPU ticks used) of a process, from /proc; None if it has ended (a zombie has)."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2:].split()
-    if fields[0] in ("Z", "X"):
-        return None
-    return int(fields[1]), int(fields[11]) + int(fields[12])
-
-
 def descendants(root: int) -> set[int]:
     """Every process below ``root`` (children, grandchildren, ...)."""
     parents = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit() and (st := _stat(int(entry))) is not None:
+        if entry.isdigit() and (st := proc_stat(int(entry))) is not None:
             parents[int(entry)] = st[0]
     found, frontier = set(), {root}
     while frontier:
@@ -78,12 +66,8 @@ def descendants(root: int) -> set[int]:
 
 def cpu_seconds(root: int) -> float:
     """CPU time used so far by ``root`` and every process below it."""
-    ticks = sum(st[1] for pid in {root, *descendants(root)} if (st := _stat(pid)) is not None)
+    ticks = sum(st[1] for pid in {root, *descendants(root)} if (st := proc_stat(pid)) is not None)
     return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def alive(pid: int) -> bool:
-    return _stat(pid) is not None
 
 
 def raw(url: str, data: bytes, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:

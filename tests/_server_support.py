@@ -151,3 +151,20 @@ def copy_build(src: Path, dst: Path) -> Path:
     """A private copy of a build, for tests that replace or damage it."""
     shutil.copytree(src, dst)
     return dst
+
+
+def proc_stat(pid: int) -> tuple[int, int] | None:
+    """(parent pid, CPU ticks used) of a process, from /proc; None if it has ended (a zombie has)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2:].split()
+    if fields[0] in ("Z", "X"):
+        return None
+    return int(fields[1]), int(fields[11]) + int(fields[12])
+
+
+def alive(pid: int) -> bool:
+    """True while the process runs (a zombie, ended but not yet reaped, does not)."""
+    return proc_stat(pid) is not None

@@ -4,7 +4,7 @@ and data, so package tests do not depend on (or break with) the project's evolvi
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -96,6 +96,33 @@ def sparql_server(real_build: Path) -> Iterator:
                           cors_origins=("http://allowed.example",), max_rows=2000, timeout=10)
     with SparqlServer(config) as server:
         yield server
+
+
+@pytest.fixture
+def make_server(real_build: Path, tmp_path: Path) -> Iterator[Callable[..., object]]:
+    """Start endpoints over private copies of the real build; all are stopped when the test ends.
+
+    ``make_server(log=lines, timeout=0.5, ...)``: keyword arguments override ServerConfig fields;
+    ``log``, a list, receives the server's log lines (what ``coopgraph serve`` prints on stderr).
+    """
+    import shutil
+
+    from coopgraph.server import ServerConfig, SparqlServer
+
+    started: list[SparqlServer] = []
+
+    def make(log: list[str] | None = None, **overrides: object) -> SparqlServer:
+        build = tmp_path / f"build{len(started)}"
+        shutil.copytree(real_build, build)
+        config = ServerConfig(**{"build_dir": build, "port": 0, "queries_dir": ROOT / "queries",  # type: ignore[arg-type]
+                                 "reload_interval": 0, **overrides})
+        server = SparqlServer(config, log=None if log is None else log.append).start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture(scope="module")

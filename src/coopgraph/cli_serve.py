@@ -8,6 +8,7 @@ Thin on purpose: options become a :class:`~coopgraph.server.ServerConfig` or a c
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -21,19 +22,27 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     config = ServerConfig(
         build_dir=Path(args.build), host=args.host, port=args.port, allow_public=args.public,
         timeout=args.timeout, max_rows=args.max_rows, max_request_bytes=args.max_request_bytes,
-        max_concurrent=args.max_concurrent, cors_origins=tuple(args.cors or ()),
-        reload_interval=0 if args.no_reload else args.reload_interval,
+        max_concurrent=args.max_concurrent, slow_query_after=args.slow_query_after,
+        max_slow_queries=args.max_slow_queries, worker_memory_mib=args.worker_memory,
+        max_connections=args.max_connections, max_connections_per_client=args.max_connections_per_client,
+        request_timeout=args.request_timeout, idle_timeout=args.idle_timeout,
+        cors_origins=tuple(args.cors or ()), reload_interval=0 if args.no_reload else args.reload_interval,
     )
     try:
         server = SparqlServer(config, log=None if args.quiet else diag)
     except OSError as e:  # the port is taken, or the address is not this machine's
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
+    # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl-C: the worker processes end too.
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: server.request_stop())
     diag(f"serving {config.build_dir} ({server.holder.snapshot.quads} quads) at {server.url}/ "
          f"(SPARQL endpoint {server.url}/sparql); Ctrl-C stops")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        diag("stopped")
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    diag("stopped")
     return 0
 
 
@@ -68,6 +77,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-request-bytes", type=int, default=64 * 1024, metavar="N",
                    help="largest query accepted (default 65536)")
     p.add_argument("--max-concurrent", type=int, default=4, metavar="N", help="queries run at once (default 4)")
+    p.add_argument("--slow-query-after", type=float, default=1.0, metavar="SECONDS",
+                   help="an ad-hoc query still running after this long runs at the lowest CPU priority and "
+                        "leaves its slot to others (default 1; named queries are not demoted)")
+    p.add_argument("--max-slow-queries", type=int, default=4, metavar="N",
+                   help="slow ad-hoc queries at once outside the --max-concurrent slots (default 4; 0: none)")
+    p.add_argument("--worker-memory", type=int, default=1024, metavar="MIB",
+                   help="memory one query may take, beyond the loaded graph (default 1024; 0: no limit)")
+    p.add_argument("--max-connections", type=int, default=512, metavar="N",
+                   help="open connections in all; more get 503 (default 512)")
+    p.add_argument("--max-connections-per-client", type=int, default=128, metavar="N",
+                   help="open connections from one address; more get 429 (default 128)")
+    p.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="time for a whole request to arrive, head and body; then 408 (default 10)")
+    p.add_argument("--idle-timeout", type=float, default=5.0, metavar="SECONDS",
+                   help="how long a connection may wait for its next request (default 5)")
     p.add_argument("--cors", action="append", metavar="ORIGIN",
                    help="allow cross-origin requests from ORIGIN (repeatable; '*' for any)")
     p.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",

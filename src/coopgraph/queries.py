@@ -532,8 +532,12 @@ def sparql_term_any(term: Node) -> str:
 _oxigraph_stores: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
-def oxigraph_store(graph: Any) -> Any:
-    """The CoopGraph's dataset copied into a pyoxigraph Store, once per CoopGraph object."""
+def oxigraph_store(graph: Any, cache: bool = True) -> Any:
+    """The CoopGraph's dataset copied into a pyoxigraph Store, once per CoopGraph object.
+
+    ``cache=False`` makes a store that is not kept: the server dumps one for its query workers
+    and has no use for it afterwards.
+    """
     import pyoxigraph as ox
 
     built = getattr(graph, "oxigraph", None)
@@ -555,7 +559,8 @@ def oxigraph_store(graph: Any) -> Any:
     # The default graph is the RDF merge of all graphs, each triple once (docs/model.md), as in
     # rdflib's union default graph; Oxigraph's own union repeats a triple once per graph stating it.
     store.extend(ox.Quad(*t, ox.DefaultGraph()) for t in merged)
-    _oxigraph_stores[graph] = store
+    if cache:
+        _oxigraph_stores[graph] = store
     return store
 
 
@@ -805,7 +810,27 @@ def run(
     accept names and abbreviations, resolved by ``graph.resolve``. A query given as text or
     file can be bound too, if its header declares parameters.
     """
-    values = {**(params or {}), **kwparams}
+    text = bound_query(graph, name, sparql=sparql, file=file, params={**(params or {}), **kwparams},
+                       library=library)
+    return execute(graph, text, engine=engine, timeout=timeout, max_rows=max_rows, deadline=deadline)
+
+
+def bound_query(
+    graph: Any,
+    name: str | None = None,
+    /,
+    *,
+    sparql: str | None = None,
+    file: str | Path | None = None,
+    params: Mapping[str, Any] | None = None,
+    library: QueryLibrary | None = None,
+) -> str:
+    """The text :func:`run` executes: the query with its parameters bound, names resolved on ``graph``.
+
+    Separate so that the server can bind where the graph is and run the text where a query can
+    be stopped (:mod:`coopgraph.workers`).
+    """
+    values = dict(params or {})
     query = select_query(name, sparql=sparql, file=file, library=library)
     for key in values:
         query.parameter(key)
@@ -815,4 +840,4 @@ def run(
         param = query.parameter(key)
         term = to_term(param, value, resolve)
         bound[key] = canonical(graph, term) if isinstance(term, URIRef) else term
-    return execute(graph, query.bind(bound), engine=engine, timeout=timeout, max_rows=max_rows, deadline=deadline)
+    return query.bind(bound)

@@ -575,4 +575,4 @@ def test_serve_on_a_port_in_use_is_one_line(real_build: Path) -> None:
         result = run_cli("serve", "--build", str(real_build), "--port", str(port))
     assert result.returncode == 2
     assert error_lines(result.stderr) == [
-        f"coopgraph: error: cannot listen on 127.0.0.1 port {port}: Address already in use"]
+        f"coopgraph: error: cannot listen on 127.0.0.1:{port}: Address already in use"]

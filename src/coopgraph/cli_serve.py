@@ -28,10 +28,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         request_timeout=args.request_timeout, idle_timeout=args.idle_timeout,
         cors_origins=tuple(args.cors or ()), reload_interval=0 if args.no_reload else args.reload_interval,
     )
-    try:
-        server = SparqlServer(config, log=None if args.quiet else diag)
-    except OSError as e:  # the port is taken, or the address is not this machine's
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
+    server = SparqlServer(config, log=None if args.quiet else diag)  # a taken port: UsageError, exit 2
     # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl-C: the worker processes end too.
     previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: server.request_stop())
     diag(f"serving {config.build_dir} ({server.holder.snapshot.quads} quads) at {server.url}/ "

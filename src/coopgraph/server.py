@@ -1120,7 +1120,7 @@ class SparqlServer:
         try:
             self.httpd = CoopgraphHTTPServer((config.host, config.port), self)
         except OSError as e:
-            raise UsageError(f"cannot listen on {config.host} port {config.port}: {e.strerror or e}") from None
+            raise UsageError(f"cannot listen on {config.host}:{config.port}: {e.strerror or e}") from None
         try:
             self.holder = GraphHolder(config.build_dir, self.log, config.queries_dir, self._workers)
         except BaseException:

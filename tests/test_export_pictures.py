@@ -158,3 +158,46 @@ def test_empty_picture_is_refused(tmp_path: Path) -> None:
     with pytest.raises(EmptyView):
         make_view(seed_network(), ViewOptions(period=Period.parse("1990..1991")))
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_timeline_legend_is_clear_of_title_and_subtitle(lang: str) -> None:
+    import matplotlib.pyplot as plt
+
+    from coopgraph.export.timeline import TimelinePNGExporter
+
+    fig = TimelinePNGExporter().figure(make_view(seed_network(), ViewOptions(lang=lang)))
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        parts = {str(a.get_gid()): a.get_window_extent(renderer) for a in fig.findobj()
+                 if a.get_gid() in ("title", "subtitle", "legend")}
+        assert set(parts) == {"title", "subtitle", "legend"}
+        for a, b in (("title", "subtitle"), ("title", "legend"), ("subtitle", "legend")):
+            assert not parts[a].overlaps(parts[b]), (a, b, parts[a], parts[b])
+        assert parts["legend"].y1 < parts["subtitle"].y0, "the legend sits under the subtitle"
+        first_item = min((t.get_window_extent(renderer) for t in fig.texts if str(t.get_gid()).startswith("item:")),
+                         key=lambda bb: -bb.y1)
+        assert parts["legend"].y0 > first_item.y1, "and above the first item"
+    finally:
+        plt.close(fig)
+
+
+def test_identical_citations_share_one_entry() -> None:
+    """Two copies of one article (same title, publisher, address) are one numbered entry."""
+    from coopgraph.network import SourceInfo
+
+    net = copy.copy(seed_network())
+    net.graph = copy.deepcopy(seed_network().graph)
+    net.sources = dict(seed_network().sources)
+    url = "https://en.wikipedia.org/wiki/State_Administration_for_Market_Regulation"
+    for year in ("2020", "2024"):
+        iri = f"https://w3id.org/coopgraph/id/source/wikipedia-en-samr-{year}"
+        net.sources[iri] = SourceInfo(iri, "State Administration for Market Regulation", "Wikipedia", "en", url)
+        node = net.graph.nodes[ORG + "samr"]
+        node["_sources"] = tuple(sorted({*node["_sources"], iri}))
+    lines = PictureExporter().source_lines(make_view(net, ViewOptions(types=PICTURE_TYPES)))
+    entries = [line for line in lines if "State Administration for Market Regulation (Wikipedia" in line]
+    assert len(entries) == 1 and entries[0].endswith("[2 copies]"), lines
+    numbers = [int(line[1:line.index("]")]) for line in lines if line.startswith("[")]
+    assert numbers == list(range(1, len(numbers) + 1)), "numbering stays consecutive"

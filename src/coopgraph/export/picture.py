@@ -202,6 +202,25 @@ def layout(view: View, measure: Any, width: float) -> tuple[list[Placed], float]
     return list(placed.values()), height
 
 
+def citations(view: View) -> list[list[str]]:
+    """Numbered, wrapped citations of the sources behind the view's nodes, duplicates merged."""
+    used = sorted({s for _, d in view.graph.nodes(data=True) for s in d.get("_sources", ())})
+    texts: dict[str, int] = {}
+    for iri in used:
+        info = view.network.sources.get(iri)
+        if info is None:  # a curator assertion: no document, the curators vouch for it
+            text = f"curators' assertion {iri.rstrip('/').rsplit('/', 1)[-1]}"
+        else:
+            extra = ", ".join(x for x in (info.publisher, info.date, info.url) if x)
+            text = info.title + (f" ({extra})" if extra else "")
+        texts[text] = texts.get(text, 0) + 1
+    out = []
+    for i, (text, copies) in enumerate(texts.items(), 1):
+        more = f" [{copies} copies]" if copies > 1 else ""
+        out.append(wrap_wide(f"[{i}] {text}{more}", 150, "     "))
+    return out
+
+
 class PictureExporter(Exporter):
     """The network drawing; the subclasses only choose the file type."""
 
@@ -215,16 +234,13 @@ class PictureExporter(Exporter):
                 *(KIND_LABELS[k].get(view.lang, k) for k in view.kinds()), *self.source_lines(view)]
 
     def source_lines(self, view: View) -> list[str]:
-        used = sorted({s for _, d in view.graph.nodes(data=True) for s in d.get("_sources", ())})
-        lines = []
-        for i, iri in enumerate(used, 1):
-            info = view.network.sources.get(iri)
-            if info is None:  # a curator assertion: no document, the curators vouch for it
-                lines.append(f"[{i}] curators' assertion {iri.rstrip('/').rsplit('/', 1)[-1]}")
-                continue
-            extra = ", ".join(x for x in (info.publisher, info.date, info.url) if x)
-            lines.extend(wrap_wide(f"[{i}] {info.title}" + (f" ({extra})" if extra else ""), 150, "     "))
-        return lines
+        """The numbered source list under the picture, one entry per distinct citation.
+
+        Two source documents can cite alike: the data holds a 2020 and a 2024 copy of the same
+        Wikipedia article (same title, publisher and address). Listed apart they read as a
+        mistake, so identical citations share one entry, which says how many copies it stands for.
+        """
+        return [line for entry in citations(view) for line in entry]
 
     def render(self, view: View) -> bytes:
         fig = self.figure(view)

@@ -22,10 +22,12 @@ import numpy as np
 from coopgraph import __version__
 from coopgraph.export.base import Exporter, View
 from coopgraph.export.fonts import FontMissing, configure_matplotlib, missing_glyphs
+from coopgraph.export.placement import place
 from coopgraph.export.style import EDGE_COLOR, TEXT_COLOR, style
 from coopgraph.network import KIND_LABELS, KINDS
 
-A4_WIDTH = 8.27  # inches: the picture is made to be printed at 100% on A4 portrait
+A4_WIDTH = 8.27  # inches: the picture is made to be printed at 100% on A4
+A4_HEIGHT = 11.69
 MARGIN = 0.45
 LABEL_PT = 7.0
 MARKER_IN = 0.16
@@ -36,6 +38,13 @@ _WORDS = {
     "en": ("Sources", "made with coopgraph"),
     "vi": ("Nguồn", "tạo bằng coopgraph"),
     "zh": ("来源", "由 coopgraph 生成"),
+}
+_LEFT_OUT = {
+    "en": ("{n} source documents are cited below, not drawn as nodes",
+           "labelled: the {k} most-linked of {n} nodes ({u} unlabelled: see the HTML page or the CSV)"),
+    "vi": ("{n} tài liệu nguồn được liệt kê bên dưới, không vẽ thành nút",
+           "có nhãn: {k} nút nhiều liên kết nhất trong {n} ({u} nút không nhãn: xem trang HTML hoặc CSV)"),
+    "zh": ("{n} 份来源文件列于下方，未画成节点", "已标注连接最多的 {k} 个节点（共 {n} 个，{u} 个未标注：见 HTML 页面或 CSV）"),
 }
 
 
@@ -74,7 +83,7 @@ def wrap_wide(text: str, width: int, indent: str = "") -> list[str]:
     """Wrap counting Chinese characters as two columns (they are twice as wide as Latin)."""
     lines: list[str] = []
     line, used = "", 0
-    for word in re.split(r"(?<=[\s/])|(?=[\u3000-\u9fff])|(?<=[\u3000-\u9fff])", text):
+    for word in re.split(r"(?<=[\s/-])|(?=[\u3000-\u9fff])|(?<=[\u3000-\u9fff])", text):
         cost = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in word)
         if line and used + cost > width:
             lines.append(line.rstrip())
@@ -147,7 +156,7 @@ def _component_layout(g: nx.Graph, nodes: list[str]) -> dict[str, np.ndarray]:
     return dict(zip(nodes, xy, strict=True))
 
 
-def layout(view: View, measure: Any, width: float) -> tuple[list[Placed], float]:
+def layout(view: View, measure: Any, width: float, labelled: set[str] | None = None) -> tuple[list[Placed], float]:
     """Placed nodes and the drawing height; deterministic (fixed seeds) for a given view.
 
     Each connected component gets its own force-directed layout in a box whose area is
@@ -161,8 +170,8 @@ def layout(view: View, measure: Any, width: float) -> tuple[list[Placed], float]
     placed: dict[str, Placed] = {}
     for n in sorted(g.nodes):
         d = g.nodes[n]
-        text = node_text(d)
-        w, h = measure(text)
+        text = node_text(d) if labelled is None or n in labelled else ""
+        w, h = measure(text) if text else (0.0, 0.0)
         placed[n] = Placed(n, text, d["type"], 0.0, 0.0, w, h, MARKER_IN * style(d["type"]).size)
 
     def need(nodes: list[str]) -> float:
@@ -202,7 +211,7 @@ def layout(view: View, measure: Any, width: float) -> tuple[list[Placed], float]
     return list(placed.values()), height
 
 
-def citations(view: View) -> list[list[str]]:
+def citations(view: View, width: int = 150) -> list[list[str]]:
     """Numbered, wrapped citations of the sources behind the view's nodes, duplicates merged."""
     used = sorted({s for _, d in view.graph.nodes(data=True) for s in d.get("_sources", ())})
     texts: dict[str, int] = {}
@@ -217,8 +226,14 @@ def citations(view: View) -> list[list[str]]:
     out = []
     for i, (text, copies) in enumerate(texts.items(), 1):
         more = f" [{copies} copies]" if copies > 1 else ""
-        out.append(wrap_wide(f"[{i}] {text}{more}", 150, "     "))
+        out.append(wrap_wide(f"[{i}] {text}{more}", width, "     "))
     return out
+
+
+def importance(view: View) -> list[str]:
+    """Nodes by how many links they have (then by name): the order in which they get labels."""
+    g = view.graph
+    return sorted(g.nodes, key=lambda n: (-g.degree(n), g.nodes[n]["short_label"], n))
 
 
 class PictureExporter(Exporter):
@@ -240,7 +255,28 @@ class PictureExporter(Exporter):
         Wikipedia article (same title, publisher and address). Listed apart they read as a
         mistake, so identical citations share one entry, which says how many copies it stands for.
         """
-        return [line for entry in citations(view) for line in entry]
+        entries = citations(view)
+        if sum(map(len, entries)) > 8:  # two columns at 6 pt (see figure)
+            entries = citations(view, 96 if self.landscape(view) else 70)
+        return [line for entry in entries for line in entry]
+
+    def landscape(self, view: View) -> bool:
+        """A4 landscape when the main component's seeded layout is clearly wider than tall."""
+        xy = place(view).xy
+        xs, ys = [x for x, _ in xy.values()], [y for _, y in xy.values()]
+        return (max(xs) - min(xs)) > 1.25 * (max(ys) - min(ys) or 1)
+
+    def left_out(self, view: View, labelled: int | None) -> list[str]:
+        """Lines saying what the picture leaves out (None: as many lines as there may be)."""
+        words = _LEFT_OUT.get(view.lang, _LEFT_OUT["en"])
+        lines = []
+        if "source" not in view.kinds() and view.network.sources:
+            lines.append(words[0].format(n=len(citations(view))))
+        n = view.graph.number_of_nodes()
+        if labelled is None or labelled < n:
+            k = n if labelled is None else labelled
+            lines.append(words[1].format(k=k, n=n, u=n - k))
+        return lines
 
     def render(self, view: View) -> bytes:
         fig = self.figure(view)
@@ -266,7 +302,16 @@ class PictureExporter(Exporter):
         missing = missing_glyphs(self.texts(view))
         if missing:
             raise FontMissing(f"the font {family} cannot draw {''.join(sorted(missing))!r}")
-        width = A4_WIDTH - 2 * MARGIN
+        sources = self.source_lines(view)
+        landscape = self.landscape(view)
+        fig_w, fig_h = (A4_HEIGHT, A4_WIDTH) if landscape else (A4_WIDTH, A4_HEIGHT)
+        width = fig_w - 2 * MARGIN
+        # sources in two columns at 6 pt when the list is long, so it leaves room for the drawing
+        columns = 2 if len(sources) > 8 else 1
+        per_column = -(-len(sources) // columns)
+        head, legend_h, notes = 0.75, 0.35, 0.16 * len(self.left_out(view, None))
+        foot = 0.3 + 0.125 * (per_column + 1)
+        available = fig_h - head - legend_h - notes - foot - 2 * MARGIN * 0.6
 
         probe = plt.figure(figsize=(width, 4), dpi=DPI)
         renderer = probe.canvas.get_renderer()
@@ -277,15 +322,26 @@ class PictureExporter(Exporter):
             t.remove()
             return bb.width / DPI + 0.04, bb.height / DPI + 0.03
 
-        placed, height = layout(view, measure, width)
+        # label the most-linked nodes, as many as fit on the page with no label over another
+        ranked = importance(view)
+        k = min(len(ranked), 30)  # more labels than this do not fit an A4 page at 7 pt
+        while True:
+            placed, height = layout(view, measure, width, set(ranked[:k]))
+            if height <= available or k == 0:
+                break
+            k = int(k * 0.75)
         plt.close(probe)
+        if height > available:  # too many nodes even unlabelled: shrink the drawing onto the page
+            for p in placed:
+                p.y *= available / height
+            height = available
+        self.labelled = sorted(ranked[:k])
+        notes_text = self.left_out(view, k)
 
-        sources = self.source_lines(view)
-        head, legend_h = 0.75, 0.35
-        foot = 0.25 + 0.16 * len(sources)
-        fig_w, fig_h = A4_WIDTH, height + head + legend_h + foot + 2 * MARGIN * 0.6
         fig = plt.figure(figsize=(fig_w, fig_h), dpi=DPI)
-        ax = fig.add_axes((MARGIN / fig_w, (MARGIN * 0.6 + foot) / fig_h, width / fig_w, height / fig_h))
+        top = 1 - MARGIN * 0.6 / fig_h
+        drawing_top = (head + legend_h + notes) / fig_h
+        ax = fig.add_axes((MARGIN / fig_w, top - drawing_top - height / fig_h, width / fig_w, height / fig_h))
         ax.set_xlim(0, width)
         ax.set_ylim(0, height)
         ax.set_axis_off()
@@ -315,26 +371,39 @@ class PictureExporter(Exporter):
             s = style(p.kind)
             ax.scatter([p.x], [p.y], s=(p.marker * 72) ** 2, marker=s.marker, c=s.color, edgecolors="#333333",
                        linewidths=0.6, zorder=3)
+            if not p.text:
+                continue
             ax.text(p.x, p.y - p.marker / 2 - 0.015, p.text, fontsize=LABEL_PT, ha="center", va="top",
                     linespacing=1.1, color=TEXT_COLOR, zorder=4, gid=f"label:{p.node}",
                     bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.85})
 
-        top = 1 - MARGIN * 0.6 / fig_h
-        fig.text(MARGIN / fig_w, top, view.title, fontsize=14, fontweight="bold", va="top", color=TEXT_COLOR)
-        fig.text(MARGIN / fig_w, top - 0.32 / fig_h, view.subtitle(), fontsize=9, va="top", color="#444444")
+        fig.text(MARGIN / fig_w, top, view.title, fontsize=14, fontweight="bold", va="top", color=TEXT_COLOR,
+                 gid="title")
+        fig.text(MARGIN / fig_w, top - 0.32 / fig_h, view.subtitle(), fontsize=9, va="top", color="#444444",
+                 gid="subtitle")
         handles = [
             Line2D([], [], linestyle="", marker=style(k).marker, markersize=8, markerfacecolor=style(k).color,
                    markeredgecolor="#333333", label=KIND_LABELS[k].get(view.lang) or KIND_LABELS[k]["en"])
             for k in view.kinds()
         ]
-        fig.legend(handles=handles, loc="upper left", ncol=len(handles), frameon=False, fontsize=8,
-                   bbox_to_anchor=(MARGIN / fig_w - 0.01, top - (head - 0.05) / fig_h), handletextpad=0.2,
-                   columnspacing=1.2)
+        legend = fig.legend(handles=handles, loc="upper left", ncol=len(handles), frameon=False, fontsize=8,
+                            bbox_to_anchor=(MARGIN / fig_w - 0.01, top - (head - 0.05) / fig_h), handletextpad=0.2,
+                            columnspacing=1.2)
+        legend.set_gid("legend")
+        if notes_text:  # what the picture leaves out, said on the picture
+            fig.text(MARGIN / fig_w, top - (head + legend_h) / fig_h, "\n".join(notes_text), fontsize=7,
+                     va="top", color="#444444", linespacing=1.35, gid="left-out")
         words = _WORDS.get(view.lang, _WORDS["en"])
-        lines = [f"{words[0]}:", *sources] if sources else []
-        lines.append(f"{words[1]} {__version__}")
-        fig.text(MARGIN / fig_w, MARGIN * 0.6 / fig_h, "\n".join(lines), fontsize=6.5, va="bottom", color="#444444",
-                 linespacing=1.35)
+        bottom = MARGIN * 0.6 / fig_h
+        if sources:
+            fig.text(MARGIN / fig_w, bottom + (foot - 0.15) / fig_h, f"{words[0]}:", fontsize=6, va="top",
+                     color="#444444", gid="sources-head")
+            for c in range(columns):
+                chunk = sources[c * per_column:(c + 1) * per_column]
+                fig.text((MARGIN + c * width / columns) / fig_w, bottom + (foot - 0.15 - 0.125) / fig_h,
+                         "\n".join(chunk), fontsize=6 if columns > 1 else 6.5, va="top", color="#444444",
+                         linespacing=1.3, gid=f"sources-{c}")
+        fig.text(MARGIN / fig_w, bottom, f"{words[1]} {__version__}", fontsize=6, va="bottom", color="#444444")
         return fig
 
 

@@ -142,7 +142,7 @@ def overlaps(boxes: list[tuple[float, float, float, float]], pad: float = 0.0) -
     return [(int(i), int(j)) for i, j in zip(*np.nonzero(hit), strict=True)]
 
 
-def remove_overlaps(placed: list[Placed], width: float, height: float, iterations: int = 600) -> bool:
+def remove_overlaps(placed: list[Placed], width: float, height: float, iterations: int = 1500) -> bool:
     """Push overlapping node boxes apart inside ``width`` × ``height``; True when none overlap.
 
     Each overlapping pair moves apart along the axis where the overlap is smaller (the

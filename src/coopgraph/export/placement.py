@@ -37,11 +37,26 @@ def simple_graph(view: View) -> nx.Graph:
     return g
 
 
+def ordered_subgraph(g: nx.Graph, nodes: list[str]) -> nx.Graph:
+    """A copy of ``g`` on ``nodes`` with sorted nodes and edges.
+
+    ``g.subgraph(nodes)`` iterates a small subgraph's nodes in the order of a Python set, which
+    changes from one process to the next (string hashing is salted), and a spring layout
+    depends on node order: the same view would give a different picture on every run.
+    """
+    keep = set(nodes)
+    sub = nx.Graph()
+    sub.add_nodes_from((n, g.nodes[n]) for n in sorted(keep))
+    sub.add_edges_from(sorted((min(u, v), max(u, v), d) for u, v, d in g.edges(keep, data=True)
+                              if u in keep and v in keep))
+    return sub
+
+
 def _spring(g: nx.Graph, nodes: list[str]) -> dict[str, tuple[float, float]]:
     """Seeded spring layout of one component, in pixels centred on (0, 0)."""
     if len(nodes) == 1:
         return {nodes[0]: (0.0, 0.0)}
-    sub = g.subgraph(nodes)
+    sub = ordered_subgraph(g, nodes)
     pos = nx.spring_layout(sub, seed=42, k=2.0 / len(nodes) ** 0.5, iterations=300)
     scale = SPACING * len(nodes) ** 0.5 / 2  # spring_layout returns [-1, 1]
     return {n: (float(x) * scale, float(-y) * scale) for n, (x, y) in pos.items()}

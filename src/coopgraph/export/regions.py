@@ -19,6 +19,7 @@ import networkx as nx
 import numpy as np
 
 from coopgraph.export.base import View
+from coopgraph.export.placement import ordered_subgraph
 from coopgraph.measures import communities, undirected
 
 GAP = 0.6  # space between two discs, in units of the smallest disc's radius
@@ -52,7 +53,7 @@ def groups(view: View) -> tuple[list[Group], nx.Graph]:
     ordered.add_nodes_from(sorted(simple.nodes(data=True)))
     ordered.add_edges_from(sorted((min(u, v), max(u, v), d) for u, v, d in simple.edges(data=True)))
     isolated = sorted(n for n in ordered if ordered.degree(n) == 0)
-    linked = ordered.subgraph(n for n in ordered if ordered.degree(n) > 0).copy()
+    linked = ordered_subgraph(ordered, [n for n in ordered if ordered.degree(n) > 0])
     found = communities(linked) if linked.number_of_nodes() else []
 
     def rank(n: str) -> tuple[int, str, str]:
@@ -89,7 +90,7 @@ def _inner(g: nx.Graph, members: list[str]) -> dict[str, np.ndarray]:
     if len(members) == 1:
         return {members[0]: np.zeros(2)}
     nodes = sorted(members)
-    sub = g.subgraph(nodes)
+    sub = ordered_subgraph(g, nodes)
     if sub.number_of_edges() == 0:  # the unlinked group: a sunflower spiral, evenly spread
         angle = np.pi * (3 - np.sqrt(5))
         return {n: np.sqrt((i + 0.5) / len(members)) * np.array([np.cos(i * angle), np.sin(i * angle)])

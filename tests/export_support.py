@@ -91,3 +91,24 @@ def check_golden(name: str, actual: str) -> None:
 
 def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+@lru_cache(maxsize=1)
+def real_network():  # noqa: ANN201 - coopgraph.network.Network
+    """Every file in the repo's data/ folder, with curation: the network a policy officer exports.
+
+    The whole-network picture is only hard on the real data (100 nodes, 28 source documents);
+    the seed article alone would let a layout pass that fails a real report.
+    """
+    import coopgraph
+    from coopgraph.network import Network
+
+    old = os.environ.get("COOPGRAPH_HOME")
+    os.environ["COOPGRAPH_HOME"] = str(ROOT)
+    try:
+        return Network.from_coopgraph(coopgraph.open(progress=None))
+    finally:
+        if old is None:
+            os.environ.pop("COOPGRAPH_HOME", None)
+        else:
+            os.environ["COOPGRAPH_HOME"] = old

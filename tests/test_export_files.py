@@ -26,6 +26,9 @@ from coopgraph.export import FORMATS, EmptyView, get_exporter, make_view
 from coopgraph.network import Period, ViewOptions
 
 MEETING = "https://w3id.org/coopgraph/id/meeting/2023-06-05-most-samr-reception"
+YED_READ = ("x", "y", "shape_type")
+Y = "{http://www.yworks.com/xml/graphml}"
+G = "{http://graphml.graphdrawing.org/xmlns}"
 
 
 def view(**options):  # noqa: ANN003, ANN201
@@ -47,10 +50,44 @@ def test_graphml_round_trip_keeps_nodes_edges_and_attributes(tmp_path: Path, opt
     back = nx.read_graphml(path, force_multigraph=True)
     assert back.number_of_nodes() == v.graph.number_of_nodes()
     assert back.number_of_edges() == v.graph.number_of_edges()
-    assert structure(back) == structure(v.graph)
+    # networkx reads yEd's drawing data into x, y and shape_type; everything else is the view's
+    assert structure(back, ignore=YED_READ) == structure(v.graph)
     keys = {k.get("attr.name"): k.get("attr.type") for k in ET.parse(path).getroot()
             if k.tag.endswith("key")}
     assert keys["n_sources"] == "long" and keys["inferred"] == "boolean" and keys["type"] == "string"
+
+
+@pytest.mark.parametrize("options", [{}, {"actors": True}])
+def test_graphml_opens_in_yed_labelled_and_styled(tmp_path: Path, options: dict) -> None:
+    """What yEd needs to draw the file: its graphics keys, and per node a label, shape, colour, place."""
+    from coopgraph.export.picture import node_text
+    from coopgraph.export.style import style
+
+    v = view(**options)
+    root = ET.parse(export("graphml", tmp_path, **options)).getroot()
+    keys = root.findall(f"{G}key")
+    ids = [k.get("id") for k in keys]
+    assert len(ids) == len(set(ids)), "GraphML key ids must be unique (yEd mixes up node and edge keys)"
+    graphics = {k.get("for"): k.get("id") for k in keys if k.get("yfiles.type")}
+    assert {k.get("yfiles.type") for k in keys if k.get("yfiles.type")} == {"nodegraphics", "edgegraphics"}
+    places = set()
+    nodes = root.find(f"{G}graph").findall(f"{G}node")
+    assert len(nodes) == v.graph.number_of_nodes()
+    for node in nodes:
+        data = v.graph.nodes[node.get("id")]
+        shape = node.find(f"{G}data[@key='{graphics['node']}']/{Y}ShapeNode")
+        assert shape is not None, node.get("id")
+        assert shape.find(f"{Y}NodeLabel").text == node_text(data) != ""
+        assert shape.find(f"{Y}Fill").get("color").lower() == style(data["type"]).color.lower()
+        assert shape.find(f"{Y}Shape").get("type") == style(data["type"]).yed_shape
+        geometry = shape.find(f"{Y}Geometry")
+        places.add((geometry.get("x"), geometry.get("y")))
+        assert float(geometry.get("width")) > 0
+    assert len(places) == len(nodes), "every node has its own place (not all piled at 0,0)"
+    edges = root.find(f"{G}graph").findall(f"{G}edge")
+    assert edges and all(e.find(f"{G}data[@key='{graphics['edge']}']/{Y}PolyLineEdge") is not None for e in edges)
+    arrows = {e.find(f".//{Y}Arrows").get("target") for e in edges}
+    assert arrows == ({"standard"} if v.graph.is_directed() else {"none"})
 
 
 @pytest.mark.parametrize("options", [{}, {"actors": True}, {"period": Period.parse("2019..2023")}])
@@ -165,4 +202,4 @@ def test_unknown_format() -> None:
 def test_golden_structure_of_exports_matches_network(tmp_path: Path) -> None:
     """GraphML re-read equals the golden network summary: the file says what the network says."""
     back = nx.read_graphml(export("graphml", tmp_path), force_multigraph=True)
-    check_golden("seed-network.json", dumps(structure(back)))
+    check_golden("seed-network.json", dumps(structure(back, ignore=YED_READ)))

@@ -6,9 +6,13 @@ browser is a failure: ``.ci/run`` installs chromium, so a skip there would hide 
 
 from __future__ import annotations
 
+import base64
+import copy
 import os
 import re
 import shutil
+import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -16,7 +20,7 @@ from cdp_browser import Browser, find_chromium
 from export_support import ARTIFACTS, seed_network
 
 from coopgraph.export import get_exporter, make_view
-from coopgraph.network import ViewOptions
+from coopgraph.network import Network, ViewOptions
 
 SAMR = "https://w3id.org/coopgraph/id/org/samr"
 BO_THUAN = "https://w3id.org/coopgraph/id/person/bo-thuan"
@@ -82,7 +86,9 @@ def test_page_in_chromium(page: Path, browser: Browser, tmp_path: Path) -> None:
     browser.js("(() => { const s = document.getElementById('search'); s.value = '';"
                " s.dispatchEvent(new Event('input')); })()")
 
-    # click on the SAMR node where it is drawn: the panel shows facts with the source quote
+    # click on the SAMR node where it is drawn (once the search's zoom has ended): the panel shows
+    # facts with the source quote
+    assert browser.wait_for("window.coopgraph.cy.animated()", False) is False
     x, y = browser.js(f"""(() => {{ const n = window.coopgraph.cy.getElementById({SAMR!r});
         const p = n.renderedPosition(); const r = document.getElementById('cy').getBoundingClientRect();
         return [r.left + p.x, r.top + p.y]; }})()""")
@@ -115,3 +121,92 @@ def test_page_in_chromium(page: Path, browser: Browser, tmp_path: Path) -> None:
     shot = browser.screenshot(tmp_path / "seed-html-filtered.png")
     shutil.copy(shot, ARTIFACTS / "seed-html-filtered.png")
     assert shot.stat().st_size > 10_000
+
+
+APO = "https://w3id.org/coopgraph/id/org/apo"
+
+
+def with_isolated_node() -> Network:
+    """The seed network plus one agency with no link, as APO is in the full data."""
+    net = copy.copy(seed_network())
+    net.graph = copy.deepcopy(seed_network().graph)
+    net.coopgraph = None
+    attrs = copy.deepcopy(net.graph.nodes[SAMR])
+    attrs.update(iri=APO, label="Asian Productivity Organization", short_label="APO", abbreviation="APO",
+                 _labels={"en": "Asian Productivity Organization"}, _abbreviations={"en": "APO"},
+                 names=("Asian Productivity Organization", "APO"))
+    net.graph.add_node(APO, **attrs)
+    return net
+
+
+def boxes_overlap(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+
+
+def test_page_opens_on_the_main_component_and_search_zooms(browser: Browser, tmp_path: Path) -> None:
+    path = tmp_path / "isolated.html"
+    get_exporter("html").export(make_view(with_isolated_node(), ViewOptions(lang="en")), path)
+    browser.open(path.as_uri())
+    assert browser.js("document.body.dataset.ready") == "true" and browser.errors == [], browser.errors
+
+    # the page's own parts sit side by side, none over another
+    parts = browser.js("""['header', '#controls', '#cy', '#panel'].map(s => {
+        const r = document.querySelector(s).getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; })""")
+    assert not any(boxes_overlap(a, b) for i, a in enumerate(parts) for b in parts[i + 1:]), parts
+
+    browser.js(f"window.APO = {APO!r}")
+    view = browser.js("""(() => { const cy = window.coopgraph.cy;
+        const main = cy.nodes().filter(n => n.id() !== window.APO); const bb = main.renderedBoundingBox();
+        return {w: cy.width(), h: cy.height(), zoom: cy.zoom(), bb, apo: cy.getElementById(window.APO).renderedPosition(),
+                main: main.length, note: document.getElementById('aside-note').textContent}; })()""")
+    bb = view["bb"]
+    assert -1 <= bb["x1"] and bb["x2"] <= view["w"] + 1 and -1 <= bb["y1"] and bb["y2"] <= view["h"] + 1, view
+    assert bb["w"] >= 0.6 * view["w"] or bb["h"] >= 0.6 * view["h"], f"main component fills the view: {view}"
+    assert 11 * view["zoom"] >= 9, f"labels readable at the first zoom (11 px font x {view['zoom']:.2f})"
+    assert view["apo"]["y"] > bb["y2"] - 40, "the unlinked node is laid aside below the main component"
+    assert "1 node(s) not linked" in view["note"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(browser.screenshot(tmp_path / "seed-html-initial.png"), ARTIFACTS / "seed-html-initial.png")
+
+    # search: the match and its neighbours are highlighted, the rest faded, and the view zooms onto them
+    browser.js("document.getElementById('search').focus()")
+    browser.type_text("Bo Thuan")
+    time.sleep(0.05)
+    assert browser.wait_for("window.coopgraph.cy.animated()", False) is False  # the zoom is animated (250 ms)
+    after = browser.js("""(() => { const cy = window.coopgraph.cy; const m = cy.nodes('.match');
+        const around = m.neighborhood('node'); const inView = (n) => { const p = n.renderedPosition();
+          return p.x >= 0 && p.x <= cy.width() && p.y >= 0 && p.y <= cy.height(); };
+        return {zoom: cy.zoom(), match: m.map(n => n.id()), neighbours: cy.nodes('.neighbour').length,
+                around: around.length, allInView: around.union(m).every(inView),
+                faded: cy.nodes('.faded').length, total: cy.nodes().length}; })()""")
+    assert after["match"] == [BO_THUAN]
+    assert after["neighbours"] == after["around"] > 0 and after["allInView"], after
+    assert after["faded"] == after["total"] - 1 - after["around"]
+    assert after["zoom"] > view["zoom"], "search zooms in on the match"
+    shutil.copy(browser.screenshot(tmp_path / "seed-html-search.png"), ARTIFACTS / "seed-html-search.png")
+
+    # save the view: a PNG of the canvas, and an SVG whose labels are text
+    png = base64.b64decode(browser.js("window.coopgraph.viewPNG()").split(",", 1)[1])
+    assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") == 2 * view["w"]
+    svg = browser.js("window.coopgraph.viewSVG()")
+    root = ET.fromstring(svg)
+    texts = root.findall(".//{http://www.w3.org/2000/svg}text")
+    assert "Noto Sans" in root.get("font-family")
+    assert any("".join(t.itertext()) == "Bò Thuần" for t in texts)
+    assert len(texts) == browser.js("window.coopgraph.cy.nodes(':visible').length")
+    svg_path = tmp_path / "seed-html-view.svg"
+    svg_path.write_text(svg, encoding="utf-8")
+    shutil.copy(svg_path, ARTIFACTS / "seed-html-view.svg")
+    # open the saved SVG the way a person would, and measure its labels where they are drawn
+    browser.open(svg_path.as_uri())
+    drawn = browser.js("""Array.from(document.querySelectorAll('text')).map(t => { const r = t.getBoundingClientRect();
+        return {x: r.x, y: r.y, w: r.width, h: r.height, text: t.textContent, id: t.dataset.id,
+                faded: +t.getAttribute('opacity') < 0.5}; })""")
+    assert drawn and all(d["w"] > 0 and d["h"] > 0 for d in drawn)
+    # what the search brings forward (the match and its neighbours) is legible: no label over another
+    shown = [d for d in drawn if not d["faded"]]
+    assert len(shown) == 1 + after["around"], shown
+    assert not any(boxes_overlap(a, b) for i, a in enumerate(shown) for b in shown[i + 1:]), shown
+    match_box = next(d for d in drawn if d["text"] == "Bò Thuần")
+    assert 0 <= match_box["x"] and match_box["x"] + match_box["w"] <= view["w"], "the match is in the saved view"
+    shutil.copy(browser.screenshot(tmp_path / "seed-html-view-svg.png"), ARTIFACTS / "seed-html-view-svg.png")

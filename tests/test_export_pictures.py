@@ -18,7 +18,7 @@ from export_support import ARTIFACTS, seed_network
 
 from coopgraph.export import EmptyView, get_exporter, make_view
 from coopgraph.export import fonts as fonts_module
-from coopgraph.export.picture import A4_WIDTH, PictureExporter
+from coopgraph.export.picture import A4_HEIGHT, A4_WIDTH, PictureExporter, citations
 from coopgraph.export.timeline import items
 from coopgraph.network import Network, Period, ViewOptions
 
@@ -99,19 +99,24 @@ def test_labels_do_not_overlap(options: ViewOptions) -> None:
     import matplotlib.pyplot as plt
 
     view = make_view(seed_network(), options)
-    fig = PictureExporter().figure(view)
+    exporter = PictureExporter()
+    fig = exporter.figure(view)
     try:
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         labels = [t for t in fig.findobj() if getattr(t, "get_gid", lambda: None)() and
                   str(t.get_gid()).startswith("label:")]
-        assert len(labels) == view.graph.number_of_nodes()
+        assert len(labels) == len(exporter.labelled) > 0
+        if len(labels) < view.graph.number_of_nodes():  # the picture says how many it left unlabelled
+            note = next(t.get_text() for t in fig.texts if t.get_gid() == "left-out")
+            n = view.graph.number_of_nodes()
+            assert f"labelled: {len(labels)} of {n} nodes" in note and f"{n - len(labels)} unlabelled" in note
         boxes = [t.get_window_extent(renderer) for t in labels]
         for i, a in enumerate(boxes):
             for j in range(i + 1, len(boxes)):
                 assert not a.overlaps(boxes[j]), (labels[i].get_text(), labels[j].get_text())
-        width_in = fig.get_size_inches()[0]
-        assert width_in == pytest.approx(A4_WIDTH)  # printed at 100 % on A4, labels stay at 7 pt
+        size = sorted(fig.get_size_inches())
+        assert size == pytest.approx([A4_WIDTH, A4_HEIGHT])  # one A4 page at 100 %, labels stay at 7 pt
         fig_box = fig.bbox
         assert all(fig_box.x0 <= b.x0 and b.x1 <= fig_box.x1 for b in boxes), "a label runs off the page"
     finally:
@@ -122,6 +127,9 @@ def test_svg_is_valid_xml_and_pdf_is_a_pdf(tmp_path: Path, caplog: pytest.LogCap
     svg = render_checked("svg", seed_network(), ViewOptions(lang="vi", types=PICTURE_TYPES), caplog)
     root = ET.fromstring(svg)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "SAMR" in texts, "labels are <text>, searchable and editable"
+    assert b"Noto Sans CJK" in svg, "the SVG names its font"
     keep("seed-network-vi.svg", svg, tmp_path)
     pdf = render_checked("pdf", seed_network(), ViewOptions(lang="vi", types=PICTURE_TYPES), caplog)
     assert pdf.startswith(b"%PDF")
@@ -131,6 +139,7 @@ def test_svg_is_valid_xml_and_pdf_is_a_pdf(tmp_path: Path, caplog: pytest.LogCap
 def test_same_view_gives_the_same_svg() -> None:
     view = make_view(seed_network(), ViewOptions(actors=True))
     assert get_exporter("svg").render(view) == get_exporter("svg").render(view)
+    assert get_exporter("pdf").render(view) == get_exporter("pdf").render(view)
 
 
 def test_timeline(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -158,3 +167,48 @@ def test_empty_picture_is_refused(tmp_path: Path) -> None:
     with pytest.raises(EmptyView):
         make_view(seed_network(), ViewOptions(period=Period.parse("1990..1991")))
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_timeline_legend_is_clear_of_title_and_subtitle(lang: str) -> None:
+    import matplotlib.pyplot as plt
+
+    from coopgraph.export.timeline import TimelinePNGExporter
+
+    fig = TimelinePNGExporter().figure(make_view(seed_network(), ViewOptions(lang=lang)))
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        parts = {str(a.get_gid()): a.get_window_extent(renderer) for a in fig.findobj()
+                 if a.get_gid() in ("title", "subtitle", "legend")}
+        assert set(parts) == {"title", "subtitle", "legend"}
+        for a, b in (("title", "subtitle"), ("title", "legend"), ("subtitle", "legend")):
+            assert not parts[a].overlaps(parts[b]), (a, b, parts[a], parts[b])
+        assert parts["legend"].y1 < parts["subtitle"].y0, "the legend sits under the subtitle"
+        first_item = min((t.get_window_extent(renderer) for t in fig.texts if str(t.get_gid()).startswith("item:")),
+                         key=lambda bb: -bb.y1)
+        assert parts["legend"].y0 > first_item.y1, "and above the first item"
+    finally:
+        plt.close(fig)
+
+
+def test_identical_citations_share_one_entry() -> None:
+    """Two copies of one article (same title, publisher, address) are one numbered entry."""
+    from coopgraph.network import SourceInfo
+
+    net = copy.copy(seed_network())
+    net.graph = copy.deepcopy(seed_network().graph)
+    net.sources = dict(seed_network().sources)
+    url = "https://en.wikipedia.org/wiki/State_Administration_for_Market_Regulation"
+    for year in ("2020", "2024"):
+        iri = f"https://w3id.org/coopgraph/id/source/wikipedia-en-samr-{year}"
+        net.sources[iri] = SourceInfo(iri, "State Administration for Market Regulation", "Wikipedia", "en", url)
+        node = net.graph.nodes[ORG + "samr"]
+        node["_sources"] = tuple(sorted({*node["_sources"], iri}))
+    view = make_view(net, ViewOptions(types=PICTURE_TYPES))
+    lines = PictureExporter().source_lines(view)
+    whole = [" ".join(x.strip() for x in entry) for entry in citations(view)]
+    entries = [e for e in whole if "State Administration for Market Regulation (Wikipedia" in e]
+    assert len(entries) == 1 and entries[0].endswith("[2 copies]"), whole
+    numbers = [int(line[1:line.index("]")]) for line in lines if line.startswith("[")]
+    assert numbers == list(range(1, len(numbers) + 1)), "numbering stays consecutive"

@@ -66,8 +66,10 @@ def configure_matplotlib() -> str:
 
     family, _ = find_font()
     matplotlib.rcParams["font.family"] = [family, "DejaVu Sans"]
-    matplotlib.rcParams["svg.fonttype"] = "path"  # glyphs as paths: the SVG needs no font to view
-    matplotlib.rcParams["pdf.fonttype"] = 42  # TrueType subsets: copyable text in PDF
+    # text stays <text> in SVG (searchable, copyable, editable in Inkscape), with the font named:
+    # a viewer without Noto Sans CJK substitutes its own sans-serif
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    matplotlib.rcParams["pdf.fonttype"] = 42  # TrueType subsets embedded: copyable text in PDF
     matplotlib.rcParams["axes.unicode_minus"] = False
     matplotlib.rcParams["svg.hashsalt"] = "coopgraph"  # stable element ids: same view, same SVG
     return family

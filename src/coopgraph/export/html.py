@@ -5,8 +5,12 @@ registry into ``vendor/``, with its MIT licence), the network, every node's fact
 evidence (source, line, quote), and the app script. A Content-Security-Policy forbids any
 network access, so a page that works in the test works on a laptop with no internet.
 
-Node positions are computed here (seeded force-directed layout) so the page opens with the
-same picture every time; the browser can re-run a layout on demand.
+Node positions are computed here (seeded force-directed layout, per component) so the page
+opens with the same picture every time, fitted on the main component; the browser can re-run a
+layout on demand. The current view can be saved as PNG (Cytoscape.js's own ``cy.png()``) and
+as SVG, written by the page's own serializer of what is on screen (nodes, links and labels as
+``<text>``), which needs no extra library: the cytoscape-svg extension would add a second
+vendored bundle and turn labels into whatever its canvas shim emits.
 """
 
 from __future__ import annotations
@@ -16,16 +20,18 @@ import json
 from importlib import resources
 from typing import Any
 
-import networkx as nx
-
 from coopgraph import __version__
 from coopgraph.export.base import Exporter, View
 from coopgraph.export.cytoscape import elements
+from coopgraph.export.placement import place
 from coopgraph.export.style import STYLES
 from coopgraph.links import web_href
 from coopgraph.network import KIND_LABELS, fold
 
 CYTOSCAPE_VERSION = "3.34.4"
+# The page's font list; the saved SVG names the same families, so its text is drawn alike.
+PAGE_FONT = '"Noto Sans", "Noto Sans CJK SC", "Segoe UI", system-ui, sans-serif'
+
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _SKIP_PREDICATES = {"http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel"}
 
@@ -35,16 +41,15 @@ def vendored(name: str) -> str:
     return resources.files("coopgraph.export").joinpath("vendor", name).read_text(encoding="utf-8")
 
 
-def positions(view: View) -> dict[str, dict[str, float]]:
-    """Seeded force-directed positions in pixels, so every load shows the same layout."""
-    g = nx.Graph()
-    g.add_nodes_from(sorted(view.graph.nodes))
-    g.add_edges_from((u, v) for u, v in view.graph.edges() if u != v)
-    if g.number_of_nodes() == 1:
-        return {n: {"x": 0.0, "y": 0.0} for n in g}
-    pos = nx.spring_layout(g, seed=42, k=2.0 / max(1, g.number_of_nodes()) ** 0.5, iterations=300)
-    scale = 75 * max(1, g.number_of_nodes()) ** 0.5
-    return {n: {"x": round(float(x) * scale, 1), "y": round(float(-y) * scale, 1)} for n, (x, y) in pos.items()}
+def positions(view: View) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """Seeded positions in pixels (every load shows the same layout) and the main component.
+
+    Isolated nodes are laid aside in a row under the drawing (:mod:`coopgraph.export.placement`),
+    and the page opens fitted on the main component, so one unlinked node cannot shrink the
+    network to a hairball in a corner.
+    """
+    placed = place(view)
+    return {n: {"x": x, "y": y} for n, (x, y) in placed.xy.items()}, placed.main
 
 
 def facts(view: View) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
@@ -87,7 +92,7 @@ def facts(view: View) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[s
 def page_data(view: View) -> dict[str, Any]:
     """Everything the app script needs, as one JSON document."""
     els = elements(view)
-    pos = positions(view)
+    pos, main = positions(view)
     for item in els["nodes"]:
         d = item["data"]
         item["position"] = pos[d["id"]]
@@ -107,6 +112,8 @@ def page_data(view: View) -> dict[str, Any]:
                   for k in view.kinds()},
         "version": __version__,
         "directed": view.graph.is_directed(),
+        "main": main,
+        "font": PAGE_FONT,
     }
 
 
@@ -196,6 +203,9 @@ TEMPLATE = """<!DOCTYPE html>
     <option value="zh">中文</option></select>
   <h2>Layout</h2>
   <button id="relayout" type="button">Re-arrange</button> <button id="fit" type="button">Fit</button>
+  <div class="muted" id="aside-note"></div>
+  <h2>Save this view</h2>
+  <button id="save-png" type="button">PNG</button> <button id="save-svg" type="button">SVG</button>
   <p class="muted">Cytoscape.js __CYTOSCAPE_VERSION__ (MIT licence) is included in this file.</p>
 </aside>
 <main id="cy" aria-label="network"></main>
@@ -231,7 +241,7 @@ APP = r"""
   $("subtitle").textContent = DATA.subtitle;
   const styles = [
     {selector: "node", style: {
-      "label": "data(display)", "font-size": 11, "text-wrap": "wrap", "text-max-width": 140,
+      "label": "data(display)", "font-size": 11, "font-family": DATA.font, "text-wrap": "wrap", "text-max-width": 1000,
       "text-valign": "bottom", "text-margin-y": 3, "width": 22, "height": 22, "border-width": 1,
       "border-color": "#333", "text-background-color": "#fff", "text-background-opacity": 0.7,
       "text-background-padding": 1}},
@@ -243,6 +253,7 @@ APP = r"""
     {selector: "edge:selected, edge.near", style: {"label": "data(label)", "line-color": "#444"}},
     {selector: "node:selected", style: {"border-width": 3, "border-color": "#000"}},
     {selector: ".match", style: {"border-width": 4, "border-color": "#d00"}},
+    {selector: ".neighbour", style: {"border-width": 2.5, "border-color": "#d00"}},
     {selector: ".faded", style: {"opacity": 0.2}},
     {selector: ".hidden", style: {"display": "none"}},
   ];
@@ -255,17 +266,43 @@ APP = r"""
     wheelSensitivity: 0.3, minZoom: 0.1, maxZoom: 4,
   });
   if (!directed) cy.edges().style("target-arrow-shape", "none");
+  function wrap(text, width) {
+    const lines = [];
+    let line = "";
+    for (const word of text.split(/\s+/)) {
+      if (line && (line + " " + word).length > width) { lines.push(line); line = word; }
+      else line = line ? line + " " + word : word;
+    }
+    if (line) lines.push(line);
+    return lines.join("\n");
+  }
+  // Zoom and pan so that eles fill the view, at most at zoom 2 (one node must not fill the screen).
+  function focusOn(eles, animate) {
+    const bb = eles.boundingBox(), pad = 40, w = cy.width(), h = cy.height();
+    const zoom = Math.max(cy.minZoom(), Math.min(2, (w - 2 * pad) / Math.max(bb.w, 1), (h - 2 * pad) / Math.max(bb.h, 1)));
+    const pan = {x: w / 2 - zoom * (bb.x1 + bb.w / 2), y: h / 2 - zoom * (bb.y1 + bb.h / 2)};
+    cy.stop(true, true);
+    if (animate) cy.animate({zoom, pan}, {duration: 250});
+    else cy.viewport({zoom, pan});
+  }
   function relabel() {
     cy.batch(() => cy.nodes().forEach((n) => {
       const d = n.data();
       let text = shortName(d);
       if (text.length > 60) text = text.slice(0, 57) + "…";
+      // wrapped here, not by Cytoscape, so the saved SVG has the very lines the canvas shows
+      text = wrap(text, 24);
       if (d.date && ["meeting", "agreement", "commitment", "change"].includes(d.type)) text += "\n" + d.date;
       n.data("display", text);
     }));
   }
   relabel();
-  cy.fit(undefined, 30);
+  // open fitted on the main component: unlinked nodes wait in a row below it
+  const main = cy.collection(DATA.main.map((id) => cy.getElementById(id)));
+  focusOn(main.nonempty() ? main : cy.nodes(), false);
+  const aside = cy.nodes().length - main.length;
+  if (aside > 0) $("aside-note").textContent = `${aside} node(s) not linked to the main network are laid aside ` +
+    "below it (Fit shows everything).";
 
   // --- type filter
   const kindsBox = $("kinds");
@@ -338,13 +375,19 @@ APP = r"""
   }
   function showResults() {
     const hits = search($("search").value);
+    // highlight the matches and their neighbours, fade the rest, and zoom to them
+    const found = cy.collection(hits).filter((n) => !n.hasClass("hidden"));
+    const around = found.neighborhood("node").difference(found).filter((n) => !n.hasClass("hidden"));
     cy.batch(() => {
-      cy.nodes().removeClass("match faded");
+      cy.elements().removeClass("match neighbour faded near");
       if ($("search").value.trim()) {
-        cy.nodes().addClass("faded");
-        hits.forEach((n) => n.removeClass("faded").addClass("match"));
+        cy.elements().addClass("faded");
+        found.removeClass("faded").addClass("match");
+        around.removeClass("faded").addClass("neighbour");
+        found.connectedEdges().filter((e) => !e.hasClass("hidden")).removeClass("faded").addClass("near");
       }
     });
+    if (found.nonempty()) focusOn(found.union(around), true);
     const list = $("results");
     list.innerHTML = "";
     hits.slice(0, 50).forEach((n) => {
@@ -352,8 +395,8 @@ APP = r"""
       li.tabIndex = 0;
       li.dataset.id = n.id();
       li.innerHTML = `${esc(pick(n.data()))} <span class="t">${esc(kindLabel(n.data("type")))}</span>`;
-      li.addEventListener("click", () => select(n.id()));
-      li.addEventListener("keydown", (e) => { if (e.key === "Enter") select(n.id()); });
+      li.addEventListener("click", () => select(n.id(), true));
+      li.addEventListener("keydown", (e) => { if (e.key === "Enter") select(n.id(), true); });
       list.appendChild(li);
     });
     if ($("search").value.trim() && !hits.length) list.innerHTML = '<li class="t">no match</li>';
@@ -374,14 +417,15 @@ APP = r"""
     const quote = ev.quote ? `<blockquote class="quote">${esc(ev.quote)}</blockquote>` : "";
     return `<div class="ev">${title}${where}</div>${quote}`;
   }
-  function select(id) {
+  function select(id, zoom) {
     const n = cy.getElementById(id);
     if (!n || n.empty()) return;
     cy.elements().unselect();
     n.select();
     cy.edges().removeClass("near");
     n.connectedEdges().addClass("near");
-    cy.animate({center: {eles: n}, duration: 200});
+    if (zoom) focusOn(n.closedNeighborhood("node"), true);
+    else cy.animate({center: {eles: n}, duration: 200});
     const d = n.data();
     const rows = (DATA.facts[id] || []).map((f) => {
       const arrow = f.dir === "out" ? `${esc(f.p)}:` : `← ${esc(f.p)}:`;
@@ -408,10 +452,87 @@ APP = r"""
     showResults();
   });
   $("relayout").addEventListener("click", () => cy.layout({name: "cose", animate: false, randomize: false}).run());
-  $("fit").addEventListener("click", () => cy.fit(cy.elements(":visible"), 30));
+  $("fit").addEventListener("click", () => focusOn(cy.elements(":visible"), true));
+
+  // --- save the current view: PNG from Cytoscape.js, SVG written here from what is on screen
+  const num = (v) => Math.round(v * 100) / 100;
+  function shapePoints(shape, x, y, w, h) {
+    const poly = (pts) => pts.map(([px, py]) => `${num(x + px * w / 2)},${num(y + py * h / 2)}`).join(" ");
+    const ring = (k, start, inner) => poly(Array.from({length: inner ? 2 * k : k}, (_, i) => {
+      const a = start + i * Math.PI * 2 / (inner ? 2 * k : k), r = inner && i % 2 ? inner : 1;
+      return [r * Math.cos(a), r * Math.sin(a)];
+    }));
+    switch (shape) {
+      case "diamond": return poly([[0, -1], [1, 0], [0, 1], [-1, 0]]);
+      case "triangle": return poly([[0, -1], [1, 1], [-1, 1]]);
+      case "vee": return poly([[-1, -1], [0, -0.33], [1, -1], [0, 1]]);
+      case "star": return ring(5, -Math.PI / 2, 0.38);
+      case "pentagon": return ring(5, -Math.PI / 2);
+      case "hexagon": return ring(6, 0);
+      case "octagon": return ring(8, Math.PI / 8);
+      default: return null;
+    }
+  }
+  function viewSVG() {
+    const w = cy.width(), h = cy.height(), z = cy.zoom();
+    const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}"` +
+      ` font-family="${esc(DATA.font)}">`, `<title>${esc(DATA.title)}</title>`,
+      `<rect width="${w}" height="${h}" fill="#ffffff"/>`, `<g id="edges">`];
+    cy.edges().filter((e) => e.visible()).forEach((e) => {
+      const a = e.renderedSourceEndpoint(), b = e.renderedTargetEndpoint();
+      const color = e.style("line-color"), op = num(e.effectiveOpacity());
+      out.push(`<line x1="${num(a.x)}" y1="${num(a.y)}" x2="${num(b.x)}" y2="${num(b.y)}" stroke="${color}"` +
+        ` stroke-width="${num(parseFloat(e.style("width")) * z)}" opacity="${op}"/>`);
+      if (directed) {
+        const len = Math.hypot(b.x - a.x, b.y - a.y) || 1, ux = (b.x - a.x) / len, uy = (b.y - a.y) / len;
+        const s = 6 * z;
+        out.push(`<polygon points="${num(b.x)},${num(b.y)} ${num(b.x - ux * s - uy * s / 2)},` +
+          `${num(b.y - uy * s + ux * s / 2)} ${num(b.x - ux * s + uy * s / 2)},${num(b.y - uy * s - ux * s / 2)}"` +
+          ` fill="${color}" opacity="${op}"/>`);
+      }
+    });
+    out.push(`</g><g id="nodes">`);
+    const labels = [];
+    cy.nodes().filter((n) => n.visible()).forEach((n) => {
+      const p = n.renderedPosition(), rw = n.renderedWidth(), rh = n.renderedHeight();
+      const paint = ` fill="${n.style("background-color")}" stroke="${n.style("border-color")}"` +
+        ` stroke-width="${num(parseFloat(n.style("border-width")) * z)}" opacity="${num(n.effectiveOpacity())}"`;
+      const shape = n.style("shape"), pts = shapePoints(shape, p.x, p.y, rw, rh);
+      if (pts) out.push(`<polygon points="${pts}"${paint}/>`);
+      else if (shape === "ellipse") out.push(`<ellipse cx="${num(p.x)}" cy="${num(p.y)}" rx="${num(rw / 2)}" ry="${num(rh / 2)}"${paint}/>`);
+      else out.push(`<rect x="${num(p.x - rw / 2)}" y="${num(p.y - rh / 2)}" width="${num(rw)}" height="${num(rh)}"` +
+        ` rx="${shape === "round-rectangle" ? num(Math.min(rw, rh) / 4) : 0}"${paint}/>`);
+      const text = n.data("display");
+      if (!text) return;
+      const size = parseFloat(n.style("font-size")) * z;
+      const top = p.y + rh / 2 + parseFloat(n.style("text-margin-y")) * z;
+      const lines = text.split("\n").map((t, i) =>
+        `<tspan x="${num(p.x)}" y="${num(top + size * (0.9 + 1.2 * i))}">${esc(t)}</tspan>`).join("");
+      labels.push(`<text font-size="${num(size)}" text-anchor="middle" fill="${n.style("color")}"` +
+        ` stroke="#ffffff" stroke-width="${num(size / 4)}" paint-order="stroke" opacity="${num(n.effectiveOpacity())}"` +
+        ` data-id="${esc(n.id())}">${lines}</text>`);
+    });
+    out.push(`</g><g id="labels">`, ...labels, `</g></svg>`);
+    return out.join("\n") + "\n";
+  }
+  const viewPNG = () => cy.png({full: false, scale: 2, bg: "#ffffff", output: "base64uri"});
+  function download(name, blob) {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+  const fileBase = (DATA.title || "coopgraph").replace(/[^\p{L}\p{N}]+/gu, "-").replace(/^-|-$/g, "") || "coopgraph";
+  $("save-png").addEventListener("click", () => cy.png({full: false, scale: 2, bg: "#ffffff", output: "blob-promise"})
+    .then((blob) => download(fileBase + ".png", blob)));
+  $("save-svg").addEventListener("click", () =>
+    download(fileBase + ".svg", new Blob([viewSVG()], {type: "image/svg+xml"})));
 
   // A small, stable handle for tests and for power users' browser consoles.
-  window.coopgraph = {cy, search: (q) => search(q).map((n) => n.id()), select, applyFilters};
+  window.coopgraph = {cy, search: (q) => search(q).map((n) => n.id()), select, applyFilters, viewSVG, viewPNG,
+                      focusOn};
   document.body.dataset.ready = "true";
 })();
 """

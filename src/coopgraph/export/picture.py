@@ -1,10 +1,15 @@
-"""Static network pictures (SVG, PNG, PDF) for reports, readable when printed at A4 width.
+"""Static network pictures (SVG, PNG, PDF) for reports: one A4 page, readable when printed.
 
-The layout is a force-directed placement followed by an overlap-removal pass done in inches
-on the page: each node and its label form one rectangle, and rectangles are pushed apart until
-none overlap. Measuring labels in inches (with the real font) is what makes the guarantee hold
-on paper, which a layout in abstract units cannot promise. The page grows taller rather than
-letting labels collide.
+The page goes to the drawing. The network is split into its communities
+(:mod:`coopgraph.export.regions`), each drawn in its own shaded region with a letter, so a reader
+sees which agencies work together; links inside a group are drawn dark, the long tail of links
+between groups faded. The most important nodes (agencies and countries first, then the
+most-linked) are labelled, as many as fit: node and label form one rectangle in inches, and
+rectangles are pushed apart until none overlap, measured with the real font, which is what
+makes "no label over another" hold on paper. What the picture leaves out (unlabelled nodes,
+source documents) is said on it. The source list, half a page on the real data, is page 2 of
+the PDF; the PNG and SVG are written with a plain-text list beside them (``NAME-sources.txt``),
+which a report can paste as its reference list.
 """
 
 from __future__ import annotations
@@ -14,28 +19,68 @@ import re
 import textwrap
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
-import networkx as nx
 import numpy as np
 
 from coopgraph import __version__
 from coopgraph.export.base import Exporter, View
 from coopgraph.export.fonts import FontMissing, configure_matplotlib, missing_glyphs
+from coopgraph.export.regions import Group, arrange, hull
 from coopgraph.export.style import EDGE_COLOR, TEXT_COLOR, style
 from coopgraph.network import KIND_LABELS, KINDS
 
-A4_WIDTH = 8.27  # inches: the picture is made to be printed at 100% on A4 portrait
+A4_WIDTH = 8.27  # inches: the picture is made to be printed at 100% on A4
+A4_HEIGHT = 11.69
 MARGIN = 0.45
 LABEL_PT = 7.0
+TAG_PT = 10.0  # the group letters
 MARKER_IN = 0.16
 PAD = 0.08  # inches between two node boxes
+INSET = 0.14  # inches kept free inside the drawing's edges, for the region outlines
 DPI = 200
+MAX_LABELS = 40  # more labels than this crowd an A4 page at 7 pt
+ESSENTIAL = ("agency", "country")  # always labelled first: who cooperates, and from where
+# pale fills (and darker outlines) for the group regions; node colours keep the type palette
+TINTS = (("#FBEBD0", "#D9A54A"), ("#DCEEFA", "#5E9CC8"), ("#DDF2E8", "#4FA37E"), ("#F7E1EE", "#B8709A"),
+         ("#EDEDED", "#8F8F8F"), ("#FBF6CF", "#B9A83A"), ("#E6E2F4", "#7F73B5"), ("#D9F0F0", "#4C9C9C"),
+         ("#F6E0D6", "#B9765A"), ("#E8EFD6", "#859A4C"))
 
 _WORDS = {
-    "en": ("Sources", "made with coopgraph"),
-    "vi": ("Nguồn", "tạo bằng coopgraph"),
-    "zh": ("来源", "由 coopgraph 生成"),
+    "en": ("Sources", "made with coopgraph", "groups", "nodes", "node", " without links"),
+    "vi": ("Nguồn", "tạo bằng coopgraph", "nhóm", "nút", "nút", " không có liên kết"),
+    "zh": ("来源", "由 coopgraph 生成", "群组", "个节点", "个节点", "（无连接）"),
+}
+_NOTES = {
+    "en": {
+        "sources_page": "{n} source documents are not drawn: they are listed on page 2",
+        "sources_file": "{n} source documents are not drawn: they are listed in {file} and on page 2 of the PDF",
+        "sources_none": "{n} source documents are not drawn: they are listed on page 2 of the PDF export",
+        "labels": "labelled: {k} of {n} nodes, agencies and countries first, then the most-linked; "
+                  "{u} unlabelled (their names are in the HTML page and the CSV)",
+        "groups": "shaded regions {first}–{last}: groups of densely linked nodes (communities); "
+                  "links inside a group dark, the {m} links between groups faded",
+        "group": "shaded region {first}: one group of linked nodes",
+    },
+    "vi": {
+        "sources_page": "{n} tài liệu nguồn không vẽ thành nút: xem danh sách ở trang 2",
+        "sources_file": "{n} tài liệu nguồn không vẽ thành nút: xem danh sách trong {file} và ở trang 2 của PDF",
+        "sources_none": "{n} tài liệu nguồn không vẽ thành nút: xem danh sách ở trang 2 của bản PDF",
+        "labels": "có nhãn: {k} trong {n} nút, cơ quan và quốc gia trước, rồi các nút nhiều liên kết nhất; "
+                  "{u} nút không nhãn (tên có trong trang HTML và CSV)",
+        "groups": "vùng tô màu {first}–{last}: nhóm các nút liên kết chặt (cộng đồng); "
+                  "liên kết trong nhóm đậm, {m} liên kết giữa các nhóm mờ",
+        "group": "vùng tô màu {first}: một nhóm nút liên kết",
+    },
+    "zh": {
+        "sources_page": "{n} 份来源文件未画成节点：列于第 2 页",
+        "sources_file": "{n} 份来源文件未画成节点：列于 {file} 及 PDF 第 2 页",
+        "sources_none": "{n} 份来源文件未画成节点：列于 PDF 导出的第 2 页",
+        "labels": "已标注 {n} 个节点中的 {k} 个（先机构和国家，再按连接数）；{u} 个未标注（名称见 HTML 页面或 CSV）",
+        "groups": "阴影区域 {first}–{last}：紧密相连的节点群组（社区）；群组内连接为深色，群组间 {m} 条连接为浅色",
+        "group": "阴影区域 {first}：一个相连节点群组",
+    },
 }
 
 
@@ -74,7 +119,7 @@ def wrap_wide(text: str, width: int, indent: str = "") -> list[str]:
     """Wrap counting Chinese characters as two columns (they are twice as wide as Latin)."""
     lines: list[str] = []
     line, used = "", 0
-    for word in re.split(r"(?<=[\s/])|(?=[\u3000-\u9fff])|(?<=[\u3000-\u9fff])", text):
+    for word in re.split(r"(?<=[\s/-])|(?=[\u3000-\u9fff])|(?<=[\u3000-\u9fff])", text):
         cost = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in word)
         if line and used + cost > width:
             lines.append(line.rstrip())
@@ -97,7 +142,7 @@ def overlaps(boxes: list[tuple[float, float, float, float]], pad: float = 0.0) -
     return [(int(i), int(j)) for i, j in zip(*np.nonzero(hit), strict=True)]
 
 
-def remove_overlaps(placed: list[Placed], width: float, height: float, iterations: int = 600) -> bool:
+def remove_overlaps(placed: list[Placed], width: float, height: float, iterations: int = 1500) -> bool:
     """Push overlapping node boxes apart inside ``width`` × ``height``; True when none overlap.
 
     Each overlapping pair moves apart along the axis where the overlap is smaller (the
@@ -133,73 +178,62 @@ def remove_overlaps(placed: list[Placed], width: float, height: float, iteration
     return not overlaps([p.box() for p in placed], pad=-1e-6)
 
 
-def _component_layout(g: nx.Graph, nodes: list[str]) -> dict[str, np.ndarray]:
-    """Force-directed positions of one connected component in the unit square."""
-    if len(nodes) == 1:
-        return {nodes[0]: np.array([0.5, 0.5])}
-    if len(nodes) == 2:
-        return {nodes[0]: np.array([0.0, 0.5]), nodes[1]: np.array([1.0, 0.5])}
-    sub = g.subgraph(nodes)
-    pos = nx.spring_layout(sub, seed=42, k=1.6 / np.sqrt(len(nodes)), iterations=400)
-    xy = np.array([pos[n] for n in nodes])
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
-    xy = (xy - lo) / np.where(hi - lo == 0, 1, hi - lo)
-    return dict(zip(nodes, xy, strict=True))
+
+def citations(view: View, width: int = 150) -> list[list[str]]:
+    """Numbered, wrapped citations of the sources behind the view's nodes, duplicates merged."""
+    used = sorted({s for _, d in view.graph.nodes(data=True) for s in d.get("_sources", ())})
+    texts: dict[str, int] = {}
+    for iri in used:
+        info = view.network.sources.get(iri)
+        if info is None:  # a curator assertion: no document, the curators vouch for it
+            text = f"curators' assertion {iri.rstrip('/').rsplit('/', 1)[-1]}"
+        else:
+            extra = ", ".join(x for x in (info.publisher, info.date, info.url) if x)
+            text = info.title + (f" ({extra})" if extra else "")
+        texts[text] = texts.get(text, 0) + 1
+    out = []
+    for i, (text, copies) in enumerate(texts.items(), 1):
+        more = f" [{copies} copies]" if copies > 1 else ""
+        out.append(wrap_wide(f"[{i}] {text}{more}", width, "     "))
+    return out
 
 
-def layout(view: View, measure: Any, width: float) -> tuple[list[Placed], float]:
-    """Placed nodes and the drawing height; deterministic (fixed seeds) for a given view.
-
-    Each connected component gets its own force-directed layout in a box whose area is
-    proportional to the space its labels need; boxes are packed in rows (largest first), so a
-    stray component does not squeeze the main one into a corner.
-    """
+def importance(view: View) -> list[str]:
+    """Nodes by how many links they have (then by name): the order in which they get labels."""
     g = view.graph
-    simple = nx.Graph()
-    simple.add_nodes_from(sorted(g.nodes))
-    simple.add_edges_from((u, v) for u, v in g.edges() if u != v)
-    placed: dict[str, Placed] = {}
-    for n in sorted(g.nodes):
-        d = g.nodes[n]
-        text = node_text(d)
-        w, h = measure(text)
-        placed[n] = Placed(n, text, d["type"], 0.0, 0.0, w, h, MARKER_IN * style(d["type"]).size)
+    return sorted(g.nodes, key=lambda n: (-g.degree(n), g.nodes[n]["short_label"], n))
 
-    def need(nodes: list[str]) -> float:
-        return sum((max(placed[n].w, placed[n].marker) + PAD) * (placed[n].h + placed[n].marker + PAD) for n in nodes)
 
-    components = sorted((sorted(c) for c in nx.connected_components(simple)), key=lambda c: (-len(c), c[0]))
-    spread = 3.0
-    for _attempt in range(14):
-        x = y = row_h = 0.0
-        for comp in components:
-            area = need(comp) * spread
-            box_w = width if comp is components[0] else min(width, max(np.sqrt(area) * 1.4,
-                                                                         max(placed[n].w for n in comp) * 1.2))
-            box_h = max(area / box_w, max(placed[n].h + placed[n].marker for n in comp) * 1.3)
-            if x + box_w > width + 1e-9:
-                x, y, row_h = 0.0, y + row_h, 0.0
-            pos = _component_layout(simple, comp)
-            for n, (px, py) in pos.items():
-                p = placed[n]
-                half_w = max(p.w, p.marker) / 2
-                p.x = x + half_w + px * max(box_w - 2 * half_w, 0)
-                p.y = -(y + p.marker / 2 + (1 - py) * max(box_h - p.h - p.marker, 0))
-            x += box_w
-            row_h = max(row_h, box_h)
-        height = y + row_h
-        for p in placed.values():
-            p.y += height
-        items = list(placed.values())
-        if remove_overlaps(items, width, height):
-            # trim the empty bands the packing left above and below the drawing
-            low = min(p.box()[1] for p in items)
-            high = max(p.box()[3] for p in items)
-            for p in items:
-                p.y -= low - 0.1
-            return items, high - low + 0.2
-        spread *= 1.15
-    return list(placed.values()), height
+
+def label_order(view: View) -> list[str]:
+    """The order in which nodes get labels: agencies and countries (most-linked first), then the rest."""
+    ranked = importance(view)
+    kinds = {n: view.graph.nodes[n]["type"] for n in ranked}
+    return [n for n in ranked if kinds[n] in ESSENTIAL] + [n for n in ranked if kinds[n] not in ESSENTIAL]
+
+
+@dataclass
+class Page:
+    """Everything decided before drawing: orientation, positions on the page, groups, notes."""
+
+    landscape: bool
+    width: float  # drawing area, inches
+    height: float
+    placed: list[Placed]  # nodes, then group tags (node "group:A")
+    groups: list[Group]
+    member: dict[str, int]  # node -> group index
+    notes: list[str]
+    legend: list[str]  # one line per group
+    between: int  # links between groups
+
+
+def sources_text(view: View) -> str:
+    """The plain-text source list written beside a PNG or SVG: one citation a line, numbered."""
+    head = f"{_WORDS.get(view.lang, _WORDS['en'])[0]}: {view.title}"
+    if view.data_date:
+        head += f" ({view.data_date})"
+    entries = [" ".join(line.strip() for line in entry) for entry in citations(view, 10**6)]
+    return "\n".join([head, "", *entries]) + "\n"
 
 
 class PictureExporter(Exporter):
@@ -208,117 +242,279 @@ class PictureExporter(Exporter):
     binary = True
     default_types: ClassVar[tuple[str, ...] | None] = tuple(k for k in KINDS if k != "source")
     matplotlib_format: ClassVar[str] = "png"
+    pages: ClassVar[bool] = False  # True: the source list follows on page 2 (PDF)
 
     def texts(self, view: View) -> list[str]:
         """Every text the picture will draw, for the glyph check."""
         return [view.title, view.subtitle(), *(node_text(d) for _, d in view.graph.nodes(data=True)),
                 *(KIND_LABELS[k].get(view.lang, k) for k in view.kinds()), *self.source_lines(view)]
 
-    def source_lines(self, view: View) -> list[str]:
-        used = sorted({s for _, d in view.graph.nodes(data=True) for s in d.get("_sources", ())})
-        lines = []
-        for i, iri in enumerate(used, 1):
-            info = view.network.sources.get(iri)
-            if info is None:  # a curator assertion: no document, the curators vouch for it
-                lines.append(f"[{i}] curators' assertion {iri.rstrip('/').rsplit('/', 1)[-1]}")
-                continue
-            extra = ", ".join(x for x in (info.publisher, info.date, info.url) if x)
-            lines.extend(wrap_wide(f"[{i}] {info.title}" + (f" ({extra})" if extra else ""), 150, "     "))
-        return lines
+    def source_lines(self, view: View, width: int = 130) -> list[str]:
+        """The numbered source list (page 2), one entry per distinct citation.
 
-    def render(self, view: View) -> bytes:
-        fig = self.figure(view)
+        Two source documents can cite alike: the data holds a 2020 and a 2024 copy of the same
+        Wikipedia article (same title, publisher and address). Listed apart they read as a
+        mistake, so identical citations share one entry, which says how many copies it stands for.
+        """
+        return [line for entry in citations(view, width) for line in entry]
+
+    def cites(self, view: View) -> bool:
+        """Whether the picture leaves source documents out (and so lists them)."""
+        return "source" not in view.kinds() and bool(citations(view))
+
+    def outputs(self, view: View, path: Path | None) -> dict[Path | None, bytes]:
+        """The picture and, for PNG and SVG written to a file, its source list beside it."""
+        if path is None or self.pages or not self.cites(view):
+            return {path: self.render(view)}
+        listing = path.with_name(f"{path.stem}-sources.txt")
+        return {path: self.render(view, sources_file=listing.name), listing: sources_text(view).encode()}
+
+    def render(self, view: View, sources_file: str | None = None) -> bytes:
+        """The file's bytes; metadata pinned so the same view gives the same bytes."""
         import matplotlib.pyplot as plt
 
+        fig = self.figure(view, sources_file)
         buf = io.BytesIO()
-        # metadata pinned so the same view gives the same bytes (no creation date, no version)
-        metadata: dict[str, Any] = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None},
-                                    "png": {"Software": None}}.get(self.matplotlib_format, {})
+        if self.pages:
+            from matplotlib.backends.backend_pdf import PdfPages
+
+            with PdfPages(buf, metadata={"CreationDate": None, "ModDate": None, "Creator": None}) as pdf:
+                pdf.savefig(fig, dpi=DPI)
+                plt.close(fig)
+                for page in self.source_pages(view, self.landscape):
+                    pdf.savefig(page, dpi=DPI)
+                    plt.close(page)
+            return buf.getvalue()
+        metadata: dict[str, Any] = {"svg": {"Date": None}, "png": {"Software": None}}.get(self.matplotlib_format, {})
         fig.savefig(buf, format=self.matplotlib_format, dpi=DPI, metadata=metadata)
         plt.close(fig)
         return buf.getvalue()
 
-    def figure(self, view: View) -> Any:
-        """Build the matplotlib figure (also used by tests to inspect text positions)."""
+    def source_pages(self, view: View, landscape: bool) -> list[Any]:
+        """A4 pages with the numbered source list (one column portrait, two landscape)."""
+        import matplotlib.pyplot as plt
+
+        if not self.cites(view):
+            return []
+        fig_w, fig_h = (A4_HEIGHT, A4_WIDTH) if landscape else (A4_WIDTH, A4_HEIGHT)
+        columns = 2 if landscape else 1
+        lines = self.source_lines(view, 95 if landscape else 130)
+        line_h = 7.0 * 1.3 / 72
+        per_column = max(1, int((fig_h - 2 * MARGIN - 0.7) / line_h))
+        words = _WORDS.get(view.lang, _WORDS["en"])
+        pages = []
+        for start in range(0, len(lines), per_column * columns):
+            fig = plt.figure(figsize=(fig_w, fig_h), dpi=DPI)
+            top = 1 - MARGIN / fig_h
+            fig.text(MARGIN / fig_w, top, f"{words[0]}: {view.title}", fontsize=12, fontweight="bold", va="top",
+                     color=TEXT_COLOR)
+            fig.text(MARGIN / fig_w, top - 0.3 / fig_h, view.subtitle(), fontsize=8, va="top", color="#444444")
+            for c in range(columns):
+                chunk = lines[start + c * per_column:start + (c + 1) * per_column]
+                if chunk:
+                    fig.text((MARGIN + c * (fig_w - 2 * MARGIN) / columns) / fig_w, top - 0.65 / fig_h,
+                             "\n".join(chunk), fontsize=7, va="top", color="#333333", linespacing=1.3,
+                             gid=f"sources-{c}")
+            fig.text(MARGIN / fig_w, MARGIN * 0.6 / fig_h, f"{words[1]} {__version__}", fontsize=6, va="bottom",
+                     color="#444444")
+            pages.append(fig)
+        return pages
+
+    def notes(self, view: View, groups: list[Group], between: int, labelled: int,
+              sources_file: str | None) -> list[str]:
+        """Lines saying what the picture leaves out and how to read it."""
+        words = _NOTES.get(view.lang, _NOTES["en"])
+        lines = []
+        if self.cites(view):
+            key = "sources_page" if self.pages else "sources_file" if sources_file else "sources_none"
+            lines.append(words[key].format(n=len(citations(view)), file=sources_file))
+        n = view.graph.number_of_nodes()
+        if labelled < n:
+            lines.append(words["labels"].format(k=labelled, n=n, u=n - labelled))
+        if len(groups) > 1:
+            lines.append(words["groups"].format(first=groups[0].letter, last=groups[-1].letter, m=between))
+        return lines
+
+    def group_legend(self, view: View, groups: list[Group]) -> list[str]:
+        """One line per group: its letter, size and first members (agencies and countries first)."""
+        words = _WORDS.get(view.lang, _WORDS["en"])
+        order = {n: i for i, n in enumerate(label_order(view))}
+        out = []
+        for grp in groups:
+            first = sorted(grp.members, key=order.__getitem__)[:3]
+            names = [view.graph.nodes[n]["short_label"] for n in first]
+            names = [x if len(x) <= 24 else x[:23].rstrip() + "…" for x in names]
+            more = ", …" if len(grp.members) > 3 else ""
+            size = words[4] if len(grp.members) == 1 else words[3]
+            what = words[5] if not grp.linked else ""
+            out.append(f"{grp.letter}  {len(grp.members)} {size}{what}: {', '.join(names)}{more}")
+        return out
+
+    def layout_page(self, view: View, measure: Any, sources_file: str | None) -> Page:
+        """Orientation, regions, label choice and overlap-free positions, all in inches."""
+        groups, xy, g = arrange(view)
+        member = {n: i for i, grp in enumerate(groups) for n in grp.members}
+        between = sum(1 for u, v in view.graph.edges() if u != v and member[u] != member[v])
+        lo = np.min([np.array(grp.centre) - grp.radius for grp in groups], axis=0)
+        hi = np.max([np.array(grp.centre) + grp.radius for grp in groups], axis=0)
+        span = np.maximum(hi - lo, 1e-9)
+        landscape = bool(span[0] > 1.15 * span[1])
+        fig_w, fig_h = (A4_HEIGHT, A4_WIDTH) if landscape else (A4_WIDTH, A4_HEIGHT)
+        width = fig_w - 2 * MARGIN
+        legend = self.group_legend(view, groups) if len(groups) > 1 else []
+        columns = 3 if landscape else 2
+        n = view.graph.number_of_nodes()
+        order = label_order(view)
+        k = min(n, MAX_LABELS)
+        while True:
+            notes = self.notes(view, groups, between, k, sources_file)
+            foot = 0.35 + 0.15 * len(notes) + 0.14 * -(-len(legend) // columns) + 0.1
+            height = fig_h - 1.0 - foot - MARGIN * 1.2
+            inner_w, inner_h = width - 2 * INSET, height - 2 * INSET  # room for the region outlines
+            # abstract units to inches: fit the regions, then stretch the short side by up to 30 %
+            sx, sy = inner_w / span[0], inner_h / span[1]
+            s = min(sx, sy)
+            sx, sy = min(sx, s * 1.3), min(sy, s * 1.3)
+            ox = (inner_w - span[0] * sx) / 2 - lo[0] * sx
+            oy = (inner_h - span[1] * sy) / 2 - lo[1] * sy
+            chosen = set(order[:k])
+            placed = []
+            for node in sorted(view.graph.nodes):
+                d = view.graph.nodes[node]
+                text = node_text(d) if node in chosen else ""
+                w, h = measure(text) if text else (0.0, 0.0)
+                x, y = xy[node]
+                placed.append(Placed(node, text, d["type"], x * sx + ox, y * sy + oy, w, h,
+                                     MARKER_IN * style(d["type"]).size))
+            if len(groups) > 1:
+                for grp in groups:
+                    w, h = measure(grp.letter, TAG_PT)
+                    top = grp.centre[1] * sy + oy + grp.radius * sy * 0.92
+                    placed.append(Placed(f"group:{grp.letter}", grp.letter, "_group", grp.centre[0] * sx + ox,
+                                         min(top, inner_h - 0.01), w, h, 0.0))
+            if remove_overlaps(placed, inner_w, inner_h) or k == 0:
+                break
+            k = int(k * 0.85)
+        for p in placed:
+            p.x, p.y = p.x + INSET, p.y + INSET
+        self.labelled = sorted(order[:k])
+        return Page(landscape, width, height, placed, groups, member, notes, legend, between)
+
+    def figure(self, view: View, sources_file: str | None = None) -> Any:
+        """Build the matplotlib figure of page 1 (also used by tests to inspect text positions)."""
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.collections import LineCollection
         from matplotlib.lines import Line2D
+        from matplotlib.patches import Polygon
 
         family = configure_matplotlib()
         missing = missing_glyphs(self.texts(view))
         if missing:
             raise FontMissing(f"the font {family} cannot draw {''.join(sorted(missing))!r}")
-        width = A4_WIDTH - 2 * MARGIN
 
-        probe = plt.figure(figsize=(width, 4), dpi=DPI)
+        probe = plt.figure(figsize=(4, 4), dpi=DPI)
         renderer = probe.canvas.get_renderer()
 
-        def measure(text: str) -> tuple[float, float]:
-            t = probe.text(0, 0, text, fontsize=LABEL_PT, ha="center", va="top", linespacing=1.1)
+        def measure(text: str, size: float = LABEL_PT) -> tuple[float, float]:
+            t = probe.text(0, 0, text, fontsize=size, ha="center", va="top", linespacing=1.1,
+                           fontweight="bold" if size == TAG_PT else "normal")
             bb = t.get_window_extent(renderer)
             t.remove()
             return bb.width / DPI + 0.04, bb.height / DPI + 0.03
 
-        placed, height = layout(view, measure, width)
+        page = self.layout_page(view, measure, sources_file)
         plt.close(probe)
-
-        sources = self.source_lines(view)
-        head, legend_h = 0.75, 0.35
-        foot = 0.25 + 0.16 * len(sources)
-        fig_w, fig_h = A4_WIDTH, height + head + legend_h + foot + 2 * MARGIN * 0.6
+        self.landscape = page.landscape
+        fig_w, fig_h = (A4_HEIGHT, A4_WIDTH) if page.landscape else (A4_WIDTH, A4_HEIGHT)
         fig = plt.figure(figsize=(fig_w, fig_h), dpi=DPI)
-        ax = fig.add_axes((MARGIN / fig_w, (MARGIN * 0.6 + foot) / fig_h, width / fig_w, height / fig_h))
-        ax.set_xlim(0, width)
-        ax.set_ylim(0, height)
+        top = 1 - MARGIN * 0.6 / fig_h
+        ax = fig.add_axes((MARGIN / fig_w, top - (1.0 + page.height) / fig_h, page.width / fig_w,
+                           page.height / fig_h))
+        ax.set_xlim(0, page.width)
+        ax.set_ylim(0, page.height)
         ax.set_axis_off()
 
-        where = {p.node: p for p in placed}
+        where = {p.node: p for p in page.placed}
+        # the group regions: a pale hull around the members' boxes and the group's letter
+        for i, grp in enumerate(page.groups if len(page.groups) > 1 else []):
+            fill, edge = TINTS[i % len(TINTS)]
+            corners: list[tuple[float, float]] = []
+            for node in [*grp.members, f"group:{grp.letter}"]:
+                x0, y0, x1, y1 = where[node].box()
+                corners += [(x0 - 0.06, y0 - 0.06), (x0 - 0.06, y1 + 0.06), (x1 + 0.06, y0 - 0.06),
+                            (x1 + 0.06, y1 + 0.06)]
+            ax.add_patch(Polygon(hull(corners), closed=True, fc=fill, ec=edge, lw=0.7, zorder=0,
+                                 joinstyle="round", gid=f"region:{grp.letter}"))
+            tag = where[f"group:{grp.letter}"]
+            ax.text(tag.x, tag.y - 0.015, grp.letter, fontsize=TAG_PT, fontweight="bold", ha="center", va="top",
+                    color=edge, zorder=4, gid=f"tag:{grp.letter}")
+
         g = view.graph
-        drawn: set[tuple[str, str]] = set()
         directed = g.is_directed()
-        for u, v, d in g.edges(data=True):
-            pair = (u, v) if directed else tuple(sorted((u, v)))
+        faded: list[tuple[tuple[float, float], tuple[float, float]]] = []
+        drawn: set[tuple[str, str]] = set()
+        for u, v, d in sorted(g.edges(data=True), key=lambda e: (e[0], e[1])):
+            pair = (u, v) if directed else (min(u, v), max(u, v))
             if pair in drawn or u == v:
                 continue
-            drawn.add(pair)  # type: ignore[arg-type]
+            drawn.add(pair)
             a, b = where[u], where[v]
-            lw = 0.6 + 0.6 * (d.get("weight", 1) - 1)
+            if page.member[u] != page.member[v]:  # the long tail between groups: faded, no arrow
+                faded.append(((a.x, a.y), (b.x, b.y)))
+                continue
             ax.annotate(
                 "", xy=(b.x, b.y), xytext=(a.x, a.y), zorder=1,
-                arrowprops={"arrowstyle": "-|>" if directed else "-", "color": EDGE_COLOR, "lw": lw,
+                arrowprops={"arrowstyle": "-|>" if directed else "-", "color": EDGE_COLOR,
+                            "lw": 0.6 + 0.6 * (d.get("weight", 1) - 1),
                             "shrinkA": a.marker * 36 + 1, "shrinkB": b.marker * 36 + 1,
-                            "mutation_scale": 6, "alpha": 0.55},
+                            "mutation_scale": 6, "alpha": 0.7},
             )
-            if not directed and d.get("weight", 1) > 1:
-                ax.text((a.x + b.x) / 2, (a.y + b.y) / 2, f"×{d['weight']}", fontsize=LABEL_PT - 1,
-                        ha="center", va="center", color=TEXT_COLOR, zorder=2,
-                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
-        for p in placed:
-            s = style(p.kind)
-            ax.scatter([p.x], [p.y], s=(p.marker * 72) ** 2, marker=s.marker, c=s.color, edgecolors="#333333",
-                       linewidths=0.6, zorder=3)
-            ax.text(p.x, p.y - p.marker / 2 - 0.015, p.text, fontsize=LABEL_PT, ha="center", va="top",
-                    linespacing=1.1, color=TEXT_COLOR, zorder=4, gid=f"label:{p.node}",
-                    bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.85})
+        if faded:
+            ax.add_collection(LineCollection(faded, colors="#9a9a9a", linewidths=0.45, alpha=0.3, zorder=0.5,
+                                             gid="links-between-groups"))
+        for kind in view.kinds():
+            s = style(kind)
+            ps = [p for p in page.placed if p.kind == kind]
+            ax.scatter([p.x for p in ps], [p.y for p in ps], s=[(p.marker * 72) ** 2 for p in ps], marker=s.marker,
+                       c=s.color, edgecolors="#333333", linewidths=0.6, zorder=3)
+        for p in page.placed:
+            if p.text and p.kind != "_group":
+                ax.text(p.x, p.y - p.marker / 2 - 0.015, p.text, fontsize=LABEL_PT, ha="center", va="top",
+                        linespacing=1.1, color=TEXT_COLOR, zorder=4, gid=f"label:{p.node}",
+                        bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.8})
 
-        top = 1 - MARGIN * 0.6 / fig_h
-        fig.text(MARGIN / fig_w, top, view.title, fontsize=14, fontweight="bold", va="top", color=TEXT_COLOR)
-        fig.text(MARGIN / fig_w, top - 0.32 / fig_h, view.subtitle(), fontsize=9, va="top", color="#444444")
+        fig.text(MARGIN / fig_w, top, view.title, fontsize=14, fontweight="bold", va="top", color=TEXT_COLOR,
+                 gid="title")
+        fig.text(MARGIN / fig_w, top - 0.32 / fig_h, view.subtitle(), fontsize=9, va="top", color="#444444",
+                 gid="subtitle")
         handles = [
             Line2D([], [], linestyle="", marker=style(k).marker, markersize=8, markerfacecolor=style(k).color,
                    markeredgecolor="#333333", label=KIND_LABELS[k].get(view.lang) or KIND_LABELS[k]["en"])
             for k in view.kinds()
         ]
-        fig.legend(handles=handles, loc="upper left", ncol=len(handles), frameon=False, fontsize=8,
-                   bbox_to_anchor=(MARGIN / fig_w - 0.01, top - (head - 0.05) / fig_h), handletextpad=0.2,
-                   columnspacing=1.2)
+        legend = fig.legend(handles=handles, loc="upper left", ncol=len(handles), frameon=False, fontsize=8,
+                            bbox_to_anchor=(MARGIN / fig_w - 0.01, top - 0.6 / fig_h), handletextpad=0.2,
+                            columnspacing=1.2)
+        legend.set_gid("legend")
+        bottom = MARGIN * 0.6 / fig_h
+        y = top - (1.0 + page.height + 0.2) / fig_h
+        if page.notes:  # what the picture leaves out, said on the picture
+            fig.text(MARGIN / fig_w, y, "\n".join(page.notes), fontsize=7, va="top", color="#444444",
+                     linespacing=1.45, gid="left-out")
+            y -= (0.15 * len(page.notes) + 0.05) / fig_h
+        if page.legend:  # which group is which
+            columns = 3 if page.landscape else 2
+            per_column = -(-len(page.legend) // columns)
+            for c in range(columns):
+                chunk = page.legend[c * per_column:(c + 1) * per_column]
+                if chunk:
+                    fig.text((MARGIN + c * page.width / columns) / fig_w, y, "\n".join(chunk), fontsize=6.5,
+                             va="top", color="#333333", linespacing=1.45, gid=f"groups-{c}")
         words = _WORDS.get(view.lang, _WORDS["en"])
-        lines = [f"{words[0]}:", *sources] if sources else []
-        lines.append(f"{words[1]} {__version__}")
-        fig.text(MARGIN / fig_w, MARGIN * 0.6 / fig_h, "\n".join(lines), fontsize=6.5, va="bottom", color="#444444",
-                 linespacing=1.35)
+        fig.text(MARGIN / fig_w, bottom, f"{words[1]} {__version__}", fontsize=6, va="bottom", color="#444444")
         return fig
 
 
@@ -326,7 +522,7 @@ class SVGExporter(PictureExporter):
     name = "svg"
     suffix = ".svg"
     media_type = "image/svg+xml"
-    summary = "network picture, SVG"
+    summary = "network picture, SVG (sources listed in NAME-sources.txt)"
     binary = False
     matplotlib_format = "svg"
 
@@ -335,7 +531,7 @@ class PNGExporter(PictureExporter):
     name = "png"
     suffix = ".png"
     media_type = "image/png"
-    summary = "network picture, PNG (200 dpi)"
+    summary = "network picture, PNG (200 dpi; sources listed in NAME-sources.txt)"
     matplotlib_format = "png"
 
 
@@ -343,5 +539,6 @@ class PDFExporter(PictureExporter):
     name = "pdf"
     suffix = ".pdf"
     media_type = "application/pdf"
-    summary = "network picture, PDF"
+    summary = "network picture, PDF (sources on page 2)"
     matplotlib_format = "pdf"
+    pages = True

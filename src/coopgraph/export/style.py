@@ -18,25 +18,26 @@ class KindStyle:
     dot_shape: str  # Graphviz shape
     cy_shape: str  # Cytoscape.js shape
     size: float  # relative size
+    yed_shape: str  # yEd ShapeNode shape (yEd has no pentagon or vee)
 
 
 STYLES: dict[str, KindStyle] = {
-    "agency": KindStyle("#E69F00", "s", "box", "round-rectangle", 1.5),
-    "person": KindStyle("#56B4E9", "o", "ellipse", "ellipse", 1.1),
-    "meeting": KindStyle("#D55E00", "*", "star", "star", 1.8),
-    "agreement": KindStyle("#009E73", "D", "diamond", "diamond", 1.3),
-    "commitment": KindStyle("#CC79A7", "^", "triangle", "triangle", 0.9),
-    "instrument": KindStyle("#0072B2", "p", "pentagon", "pentagon", 1.0),
-    "change": KindStyle("#F0E442", "h", "hexagon", "hexagon", 1.1),
-    "country": KindStyle("#999999", "H", "octagon", "octagon", 1.0),
-    "source": KindStyle("#FFFFFF", "v", "note", "vee", 0.9),
+    "agency": KindStyle("#E69F00", "s", "box", "round-rectangle", 1.5, "roundrectangle"),
+    "person": KindStyle("#56B4E9", "o", "ellipse", "ellipse", 1.1, "ellipse"),
+    "meeting": KindStyle("#D55E00", "*", "star", "star", 1.8, "star5"),
+    "agreement": KindStyle("#009E73", "D", "diamond", "diamond", 1.3, "diamond"),
+    "commitment": KindStyle("#CC79A7", "^", "triangle", "triangle", 0.9, "triangle"),
+    "instrument": KindStyle("#0072B2", "p", "pentagon", "pentagon", 1.0, "trapezoid"),
+    "change": KindStyle("#F0E442", "h", "hexagon", "hexagon", 1.1, "hexagon"),
+    "country": KindStyle("#999999", "H", "octagon", "octagon", 1.0, "octagon"),
+    "source": KindStyle("#FFFFFF", "v", "note", "vee", 0.9, "rectangle"),
 }
 EDGE_COLOR = "#6b6b6b"
 TEXT_COLOR = "#1a1a1a"
 
 
 def style(kind: str) -> KindStyle:
-    return STYLES.get(kind, KindStyle("#cccccc", "o", "ellipse", "ellipse", 1.0))
+    return STYLES.get(kind, KindStyle("#cccccc", "o", "ellipse", "ellipse", 1.0, "ellipse"))
 
 
 def rgb(color: str) -> tuple[int, int, int]:

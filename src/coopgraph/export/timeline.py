@@ -55,6 +55,17 @@ class TimelineExporter(Exporter):
     matplotlib_format: ClassVar[str] = "png"
 
     def render(self, view: View) -> bytes:
+        import matplotlib.pyplot as plt
+
+        fig = self.figure(view)
+        buf = io.BytesIO()
+        metadata: dict[str, Any] = {"svg": {"Date": None}, "png": {"Software": None}}.get(self.matplotlib_format, {})
+        fig.savefig(buf, format=self.matplotlib_format, dpi=DPI, metadata=metadata)
+        plt.close(fig)
+        return buf.getvalue()
+
+    def figure(self, view: View) -> Any:
+        """The matplotlib figure (tests measure its title, subtitle and legend boxes)."""
         import matplotlib
 
         matplotlib.use("Agg")
@@ -87,7 +98,7 @@ class TimelineExporter(Exporter):
             return ROW * (len(text) + (1 if item["who"] else 0)) + 0.06
 
         body = sum(height_of(k, p) for k, p in lines)
-        head, foot = 1.05, 0.45
+        head, foot = 1.25, 0.45
         fig_h = head + body + foot
         fig = plt.figure(figsize=(A4_WIDTH, fig_h), dpi=DPI)
 
@@ -96,14 +107,17 @@ class TimelineExporter(Exporter):
 
         left = MARGIN / A4_WIDTH
         date_x, spine_x, text_x = left, (MARGIN + 0.95) / A4_WIDTH, (MARGIN + 1.15) / A4_WIDTH
-        fig.text(left, fy(0.3), title, fontsize=13, fontweight="bold", va="top", color=TEXT_COLOR)
-        fig.text(left, fy(0.62), view.subtitle(), fontsize=8.5, va="top", color="#444444")
+        fig.text(left, fy(0.3), title, fontsize=13, fontweight="bold", va="top", color=TEXT_COLOR, gid="title")
+        fig.text(left, fy(0.62), view.subtitle(), fontsize=8.5, va="top", color="#444444", gid="subtitle")
         kinds = [k for k in KINDS if k in {r["kind"] for r in rows}]
         handles = [Line2D([], [], linestyle="", marker=style(k).marker, markersize=7, markerfacecolor=style(k).color,
                           markeredgecolor="#333333", label=KIND_LABELS[k].get(lang) or KIND_LABELS[k]["en"])
                    for k in kinds]
-        fig.legend(handles=handles, loc="upper right", ncol=len(handles), frameon=False, fontsize=7.5,
-                   bbox_to_anchor=(1 - MARGIN / A4_WIDTH + 0.01, fy(0.55)), handletextpad=0.2, columnspacing=1.0)
+        # the legend has a line of its own under the subtitle: beside it, a long subtitle ran into it
+        legend = fig.legend(handles=handles, loc="upper left", ncol=len(handles), frameon=False, fontsize=7.5,
+                            bbox_to_anchor=(left, fy(0.82)), handletextpad=0.2, columnspacing=1.0,
+                            borderaxespad=0.0, borderpad=0.0)
+        legend.set_gid("legend")
         y = head
         fig.add_artist(Line2D([spine_x, spine_x], [fy(head), fy(head + body)], color="#bbbbbb", lw=1.0))
         last_date = None
@@ -129,11 +143,7 @@ class TimelineExporter(Exporter):
         if undated:
             note = _UNDATED.get(lang, _UNDATED["en"]).format(n=undated) + " · " + note
         fig.text(left, fy(fig_h - 0.2), note, fontsize=6.5, va="bottom", color="#444444")
-        buf = io.BytesIO()
-        metadata: dict[str, Any] = {"svg": {"Date": None}, "png": {"Software": None}}.get(self.matplotlib_format, {})
-        fig.savefig(buf, format=self.matplotlib_format, dpi=DPI, metadata=metadata)
-        plt.close(fig)
-        return buf.getvalue()
+        return fig
 
 
 class TimelineSVGExporter(TimelineExporter):

@@ -508,7 +508,7 @@ def test_unknown_query_and_parameter_list_the_valid_ones(real_graph) -> None:  #
     assert "partners" in str(e.value) and "meeting-leaders" in str(e.value)
     with pytest.raises(UsageError) as e:
         run(real_graph, "partners", library=LIBRARY, agencyy="SAC")
-    assert "agency" in str(e.value) and "lang" in str(e.value)
+    assert "valid parameters: agency" in str(e.value)
 
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -577,7 +577,7 @@ def test_cli_bad_input_exit_2(cli) -> None:  # noqa: ANN001
     code, out, err = cli("query", "nope")
     assert code == 2 and out == "" and "valid queries:" in err
     code, _, err = cli("query", "partners", "--param", "agencyy=SAC")
-    assert code == 2 and "valid parameters: agency, lang" in err
+    assert code == 2 and "valid parameters: agency" in err
     code, _, err = cli("query", "--sparql", "SELECT * WHERE {\n ?s ?p }")
     assert code == 2 and "line 2, column" in err
     code, _, err = cli("query", "--sparql", SLOW, "--timeout", "0.5")

@@ -48,6 +48,7 @@ from rdflib import URIRef
 from coopgraph import __version__
 from coopgraph import fastreason as fr
 from coopgraph import fastvalidate as fv
+from coopgraph import presentation
 from coopgraph.errors import CoopgraphError, InvalidData, UsageError
 from coopgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
 from coopgraph.outputs import claim, replace_folder, temp_folder
@@ -292,6 +293,7 @@ def build_store(
 
         main.bulk_extend(ox.Quad(*x, INFERRED) for x in result.inferred)
         main.bulk_extend(ox.Quad(*x, ONTOLOGY) for x in rules.ontology)
+        presentation.refresh(main)  # labels, dates, first IRIs for display: graph/presentation
         closure = ox.Store(str(tmp / "closure"))
         _save_closure(closure, tmp, rules.ontology_closure, result.noise - rules.ontology_closure)
         for st in (main, closure):
@@ -481,6 +483,7 @@ def update_store(store_dir: str | Path, paths: Iterable[str | Path]) -> StoreRes
         manifest["triples_asserted"] = manifest.get("triples_asserted", 0) + len(incoming - was_asserted)
         mode = "add"
         t = _timed(seconds, "reason", t)
+    presentation.refresh(main)  # in step with the updated data
     for st in (main, validation, closure):
         st.flush()
     manifest["files"] = sorted(set(manifest["files"]) | {str(Path(p).resolve()) for p in paths})

@@ -26,6 +26,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from coopgraph.errors import QueryError, QueryTimeout, ResultTooLarge, UsageError
+from coopgraph.labels import languages as label_languages
+from coopgraph.labels import with_labels
 from coopgraph.namespaces import PREFIXES, XSD
 from coopgraph.offline import checked
 from coopgraph.resources import resource_dir
@@ -780,6 +782,7 @@ def run(
     library: QueryLibrary | None = None,
     max_rows: int | None = None,
     deadline: float | None = None,
+    languages: str | Sequence[str] | None = None,
     **kwparams: Any,
 ) -> QueryResult:
     """Run a named query (or ad-hoc ``sparql`` text, or a ``file``) with parameters bound.
@@ -787,9 +790,20 @@ def run(
     Parameters may be given as ``params`` or keywords (``agency="SAC"``). ``iri`` parameters
     accept names and abbreviations, resolved by ``graph.resolve``. A query given as text or
     file can be bound too, if its header declares parameters.
+
+    ``languages`` (``"vi,en"``) are the label languages of the label service
+    (:mod:`coopgraph.labels`), which fills every projected ``?xLabel``; default English. A
+    ``lang`` value is taken for them too, and binds ``?lang`` where the query declares it.
     """
     values = {**(params or {}), **kwparams}
     query = select_query(name, sparql=sparql, file=file, library=library)
+    if "lang" in values and not any(p.name == "lang" for p in query.parameters):
+        requested = values.pop("lang")
+        languages = languages if languages is not None else requested
+    elif values.get("lang") and isinstance(values["lang"], str):
+        languages = languages if languages is not None else values["lang"]
+        values["lang"] = values["lang"].split(",")[0].strip()  # ?lang takes the first of "vi,en"
+    langs = label_languages(languages)
     for key in values:
         query.parameter(key)
     resolve = getattr(graph, "resolve", None)
@@ -798,4 +812,5 @@ def run(
         param = query.parameter(key)
         term = to_term(param, value, resolve)
         bound[key] = canonical(graph, term) if isinstance(term, URIRef) else term
-    return execute(graph, query.bind(bound), engine=engine, timeout=timeout, max_rows=max_rows, deadline=deadline)
+    text = with_labels(query.bind(bound), langs)
+    return execute(graph, text, engine=engine, timeout=timeout, max_rows=max_rows, deadline=deadline)

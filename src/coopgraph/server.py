@@ -648,7 +648,8 @@ class Handler(BaseHTTPRequestHandler):
         values = {k: v[-1] for k, v in params.items() if k != "format"}
         query = snapshot.library.get(name)
         for key in values:
-            query.parameter(key)  # unknown parameter -> UsageError -> 400, before a slot is taken
+            if key != "lang":  # lang: the label languages (vi,en), which run() takes for any query
+                query.parameter(key)  # unknown parameter -> UsageError -> 400, before a slot is taken
 
         def job(deadline: float) -> Any:
             from coopgraph.queries import run

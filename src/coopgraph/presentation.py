@@ -100,9 +100,10 @@ def compute(store: ox.Store) -> list[ox.Quad]:
 def refresh(store: ox.Store) -> int:
     """Recompute the presentation graph of ``store`` in place; the number of triples it now holds.
 
-    Used by the store build and after every update: recomputing all of it took 2.1 s on the 1M
-    synthetic store (benchmarks/RESULTS.md), less than tracking which entities an update touched
-    would be worth, and cannot drift from the data.
+    Used by the store build and after every update. Recomputing all of it cannot drift from the
+    data, but it is not cheap: 16 s for the 372,231 triples of the 1M synthetic store (measured
+    on a loaded machine, benchmarks/RESULTS.md), far over the update target of 2 s. Recomputing
+    only the entities an update touches is still to be done.
     """
     if store.contains_named_graph(GRAPH):
         store.remove_graph(GRAPH)

@@ -122,3 +122,83 @@ def test_update_keeps_the_presentation_graph_in_step(tmp_path: Path) -> None:
     got = run(graph, sparql=f"SELECT ?x ?xLabel WHERE {{ VALUES ?x {{ <{EX}n> }} }}", engine="oxigraph",
               languages="en")
     assert [str(r.xLabel) for r in got] == ["New"]
+
+
+@pytest.fixture(scope="module")
+def texts() -> CoopGraph:
+    """Entity t has a text in Vietnamese and English and a title only in Chinese; u has neither."""
+    ds = Dataset()
+    g = ds.graph(URIRef(EX + "g"))
+    for text in (Literal("văn bản", lang="vi"), Literal("the text", lang="en"), Literal("another text", lang="en")):
+        g.add((URIRef(EX + "t"), presentation.CG.text, text))
+    g.add((URIRef(EX + "t"), presentation.CG.titleAsStated, Literal("标题", lang="zh")))
+    g.add((URIRef(EX + "t"), RDFS.label, Literal("T", lang="en")))
+    for s in ("t", "u"):
+        g.add((URIRef(EX + s), P, URIRef(EX + "o")))
+    return CoopGraph(ds, Graph(), Graph())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_explicit_lookup_reads_a_language_table_in_the_requested_languages(texts: CoopGraph, engine: str) -> None:
+    q = ("SELECT ?s ?text ?title WHERE { ?s ex:p ex:o OPTIONAL { ?s cg:displayText ?text } "
+         "OPTIONAL { ?s cg:displayTitle ?title } } ORDER BY ?s")
+    t, u = EX + "t", EX + "u"
+    assert rows(texts, q, engine, languages="vi,en") == [(t, "văn bản", "标题"), (u, None, None)]
+    # the first English text; the title in no requested language: its any-language value, never the IRI
+    assert rows(texts, q, engine, languages="en") == [(t, "another text", "标题"), (u, None, None)]
+    rewritten = with_labels(PREFIX + q)
+    assert "cg:displayText ?text }" not in rewritten  # the lookup left the question's body
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_projected_expression_over_filled_columns_is_computed_after_them(texts: CoopGraph, engine: str) -> None:
+    q = ("SELECT ?s (COALESCE(?title, ?sLabel) AS ?shown) ?sLabel WHERE { ?s ex:p ex:o "
+         "OPTIONAL { ?s cg:displayTitle ?title } } ORDER BY ?s")
+    assert rows(texts, q, engine) == [(EX + "t", "标题", "T"), (EX + "u", EX + "u", EX + "u")]
+
+
+def test_a_lookup_whose_variable_is_used_elsewhere_stays_in_the_body() -> None:
+    q = "SELECT ?s ?text WHERE { ?s ex:p ?o OPTIONAL { ?s cg:displayText ?text } FILTER(BOUND(?text)) }"
+    assert with_labels(PREFIX + q) == PREFIX + q
+
+
+def _presentation(store: ox.Store) -> set[ox.Quad]:
+    return set(store.quads_for_pattern(None, None, None, presentation.GRAPH))
+
+
+def test_refreshing_the_touched_entities_equals_a_full_recomputation(tmp_path: Path) -> None:
+    """An update changes labels, a date through an OWL-Time instant, a statement's meeting date
+    and an owl:sameAs cluster; recomputing only what it touches gives the full result."""
+    def q(s: str, p: str, o: ox.Literal | ox.NamedNode, g: str = "g1") -> ox.Quad:
+        return ox.Quad(ox.NamedNode(EX + s), ox.NamedNode(p), o, ox.NamedNode(EX + g))
+
+    label, date = str(RDFS.label), "http://purl.org/dc/terms/date"
+    time, act, same = "http://www.w3.org/2006/time#", str(presentation.CG.actAt), "http://www.w3.org/2002/07/owl#sameAs"
+    before = [q("a", label, ox.Literal("Alpha", language="en")), q("m", label, ox.Literal("Meeting")),
+              q("m", time + "hasTime", ox.NamedNode(EX + "i")), q("st", act, ox.NamedNode(EX + "m")),
+              q("z", same, ox.NamedNode(EX + "y")), q("y", same, ox.NamedNode(EX + "z"))]
+    i_date = ox.Literal("2020-01-02", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
+    change = [q("a", label, ox.Literal("Aleph", language="en-GB"), "g2"), q("i", time + "inXSDDate", i_date, "g2"),
+              q("z", same, ox.NamedNode(EX + "b"), "g2"), q("b", same, ox.NamedNode(EX + "z"), "g2"),
+              q("m", date, ox.Literal("2020"), "g2")]
+    store = ox.Store()
+    store.extend(before)
+    presentation.refresh(store)
+    store.extend(change)
+    written = presentation.refresh(store, change)
+    full = ox.Store()
+    full.extend(before + change)
+    presentation.refresh(full)
+    assert written > 0 and _presentation(store) == _presentation(full)
+    shown = {(x.subject.value, x.predicate.value, x.object.value) for x in _presentation(store)}
+    assert (EX + "st", str(presentation.CG.displayDate), "2020") in shown  # dcterms:date outranks the instant
+    assert (EX + "z", str(presentation.CG.sameAsFirst), EX + "b") in shown
+    assert (EX + "a", str(presentation.CG.displayLabel), "Aleph") in shown  # en-GB counts for en
+    # removing what the update added, and refreshing from the removed quads, undoes it
+    for x in change:
+        store.remove(x)
+    presentation.refresh(store, change)
+    again = ox.Store()
+    again.extend(before)
+    presentation.refresh(again)
+    assert _presentation(store) == _presentation(again)

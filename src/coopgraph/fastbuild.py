@@ -483,7 +483,7 @@ def update_store(store_dir: str | Path, paths: Iterable[str | Path]) -> StoreRes
         manifest["triples_asserted"] = manifest.get("triples_asserted", 0) + len(incoming - was_asserted)
         mode = "add"
         t = _timed(seconds, "reason", t)
-    presentation.refresh(main)  # in step with the updated data
+    presentation.refresh(main, None if existing else [*quads, *keep])  # replaced graphs: all; else what changed
     for st in (main, validation, closure):
         st.flush()
     manifest["files"] = sorted(set(manifest["files"]) | {str(Path(p).resolve()) for p in paths})

@@ -2,16 +2,22 @@
 
 Three things every question needs and no source states the way a reader wants them:
 
-``cg:displayLabel``
-    one label per entity and language: the alphabetically first ``rdfs:label`` tagged with that
-    language (a label tagged ``en-GB`` also counts for ``en``, as ``langMatches`` would), with the
-    tag lower-cased, plus one plain string, the first of all its labels whatever their language.
-    The label service (:mod:`coopgraph.labels`) fills ``?xLabel`` from it: the requested languages
-    in order, then the plain string, then the IRI text.
+``cg:displayLabel`` (and ``cg:displayText``, ``cg:displayTitle``, ``cg:displayPlace``)
+    the label table: one label per entity and language, the alphabetically first ``rdfs:label``
+    tagged with that language (a label tagged ``en-GB`` also counts for ``en``, as
+    ``langMatches`` would), with the tag lower-cased, plus one plain string, the first of all
+    its labels whatever their language. The same table is kept for the other literals a reader
+    wants in a language: ``cg:text`` (``cg:displayText``), ``cg:titleAsStated``
+    (``cg:displayTitle``) and ``cg:placeAsStated`` (``cg:displayPlace``). The label service
+    (:mod:`coopgraph.labels`) fills ``?xLabel`` from the label table, and ``?text`` in
+    ``OPTIONAL { ?x cg:displayText ?text }`` from the text table: the requested languages in
+    order, then the plain string (then, for a label only, the IRI text).
 ``cg:displayDate``
-    the date of a dated thing: its ``dcterms:date``, else the OWL-Time instant of ``time:hasTime``,
-    else ``cg:signedOn``, ``cg:signedInYear``, ``cg:asOf``, ``prov:startedAtTime`` (every value of
-    the first of these it has, at the source's precision).
+    the date of a dated thing, at the source's precision: its ``dcterms:date``, else the
+    OWL-Time instant of ``time:hasTime``, else (an instant itself) its ``time:inXSDDate`` and the
+    like, else ``cg:signedOn``, ``cg:signedInYear``, ``cg:asOf``, ``prov:startedAtTime`` (every
+    value of the first of these it has); an act with none of these (a statement) has the date of
+    the meeting it was made at (``cg:actAt``).
 ``cg:sameAsFirst``
     for an IRI that is not the alphabetically first of its owl:sameAs cluster, that first IRI.
     Whole-graph answers show one row per cluster, under its first IRI:
@@ -20,9 +26,12 @@ Three things every question needs and no source states the way a reader wants th
 The triples sit in the named graph :data:`~coopgraph.namespaces.PRESENTATION_GRAPH`, apart from
 the asserted and inferred data, so that nothing that lists facts (describe, the exports, the
 network, the provenance queries, which read evidence graphs) takes them for facts. They are
-computed with SPARQL over a pyoxigraph store, which both builds have: the store build writes
-them into its main store and recomputes them after an update (:func:`refresh`); the in-memory
-graph computes them when opened (:func:`triples`), as it does not keep its build's store.
+computed in Python from the store's index (``quads_for_pattern``: one scan per source property
+for the whole graph, one lookup per entity and property for an update), which is faster than
+the grouped SPARQL queries that did it first (benchmarks/RESULTS.md). The store build writes
+them into its main store; an update recomputes only the entities it touches (:func:`refresh`
+with ``touched``); the in-memory graph computes them when opened (:func:`triples`), as it does
+not keep its build's store.
 """
 
 from __future__ import annotations
@@ -32,84 +41,177 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from coopgraph.namespaces import CG, PREFIXES, PRESENTATION_GRAPH
+from coopgraph.namespaces import CG, DCTERMS, OWL, PRESENTATION_GRAPH, PROV, RDFS
 
 GRAPH = ox.NamedNode(str(PRESENTATION_GRAPH))
 DISPLAY_LABEL = ox.NamedNode(str(CG.displayLabel))
 DISPLAY_DATE = ox.NamedNode(str(CG.displayDate))
 SAME_AS_FIRST = ox.NamedNode(str(CG.sameAsFirst))
 
-#: Where a thing's date is stated, first choice first (the order the queries used).
-DATE_SOURCES = (
-    "dcterms:date",
-    "time:hasTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|time:inXSDDateTimeStamp)",
-    "cg:signedOn",
-    "cg:signedInYear",
-    "cg:asOf",
-    "prov:startedAtTime",
+#: The language tables: the presentation property and the source property it is chosen from.
+LANGUAGE_TABLES = {
+    DISPLAY_LABEL: ox.NamedNode(str(RDFS.label)),
+    ox.NamedNode(str(CG.displayText)): ox.NamedNode(str(CG.text)),
+    ox.NamedNode(str(CG.displayTitle)): ox.NamedNode(str(CG.titleAsStated)),
+    ox.NamedNode(str(CG.displayPlace)): ox.NamedNode(str(CG.placeAsStated)),
+}
+_TIME = "http://www.w3.org/2006/time#"
+_HAS_TIME = ox.NamedNode(_TIME + "hasTime")
+_INSTANT = tuple(ox.NamedNode(_TIME + p) for p in ("inXSDDate", "inXSDgYearMonth", "inXSDgYear", "inXSDDateTimeStamp"))
+#: Where a thing's date is stated, first choice first (the order the queries used); None: the
+#: OWL-Time instant of ``time:hasTime``; then an instant's own date (the beginning or end of an
+#: interval: ``time:hasBeginning/cg:displayDate``).
+DATE_SOURCES: tuple[tuple[ox.NamedNode, ...] | None, ...] = (
+    (ox.NamedNode(str(DCTERMS.date)),),
+    None,
+    _INSTANT,
+    (ox.NamedNode(str(CG.signedOn)),),
+    (ox.NamedNode(str(CG.signedInYear)),),
+    (ox.NamedNode(str(CG.asOf)),),
+    (ox.NamedNode(str(PROV.startedAtTime)),),
 )
+_SAME_AS = ox.NamedNode(str(OWL.sameAs))
+_ACT_AT = ox.NamedNode(str(CG.actAt))
 
-# Labels grouped by the engine (one row per entity and tag, not per label: fewer rows reach Python).
-_LABELS = """SELECT ?s ?tag (MIN(STR(?l)) AS ?first) WHERE { ?s rdfs:label ?l FILTER(isLiteral(?l)) }
-GROUP BY ?s (LCASE(LANG(?l)) AS ?tag)"""
-_FIRST = """SELECT ?x (MIN(STR(?y)) AS ?first) WHERE { ?x owl:sameAs ?y FILTER(isIRI(?x) && isIRI(?y)) }
-GROUP BY ?x"""
+Subject = Any  # ox.NamedNode | ox.BlankNode (a literal subject is never labelled)
 
 
-def _select(store: ox.Store, text: str) -> Iterator[Any]:
-    yield from store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+def _objects(store: ox.Store, s: Subject | None, p: ox.NamedNode) -> Iterator[tuple[Subject, Any]]:
+    """(subject, object) of every ``s p ?o`` in any graph but the presentation graph."""
+    for q in store.quads_for_pattern(s, p, None, None):
+        if q.graph_name != GRAPH:
+            yield q.subject, q.object
 
 
-def _labels(store: ox.Store) -> Iterator[ox.Quad]:
-    best: dict[tuple[Any, str], str] = {}
-    for row in _select(store, _LABELS):
-        subject, tag, first = row["s"], row["tag"].value, row["first"].value
-        ranges = [""] + ["-".join(tag.split("-")[: i + 1]) for i in range(tag.count("-") + 1)] if tag else [""]
-        for key in ranges:  # "en-gb" counts for "en-gb", "en" and the any-language label ""
-            old = best.get((subject, key))
-            if old is None or first < old:
-                best[(subject, key)] = first
-    for (subject, tag), text in best.items():
-        yield ox.Quad(subject, DISPLAY_LABEL, ox.Literal(text, language=tag) if tag else ox.Literal(text), GRAPH)
+def _language_table(store: ox.Store, source: ox.NamedNode, shown: ox.NamedNode,
+                    subjects: Iterable[Subject | None]) -> Iterator[ox.Quad]:
+    best: dict[tuple[Subject, str], str] = {}
+    for one in subjects:
+        for s, o in _objects(store, one, source):
+            if not isinstance(o, ox.Literal):
+                continue
+            tag, text = o.language.lower() if o.language else "", o.value
+            keys = [""]  # "en-gb" counts for "en-gb", "en" and the any-language value ""
+            if tag:
+                parts = tag.split("-")
+                keys += ["-".join(parts[: i + 1]) for i in range(len(parts))]
+            for key in keys:
+                old = best.get((s, key))
+                if old is None or text < old:
+                    best[(s, key)] = text
+    for (s, tag), text in best.items():
+        yield ox.Quad(s, shown, ox.Literal(text, language=tag) if tag else ox.Literal(text), GRAPH)
 
 
-def _dates(store: ox.Store) -> Iterator[ox.Quad]:
-    dated: set[Any] = set()
-    for path in DATE_SOURCES:
-        found: set[tuple[Any, Any]] = set()
-        for row in _select(store, f"SELECT DISTINCT ?s ?d WHERE {{ ?s {path} ?d }}"):
-            if row["s"] not in dated:
-                found.add((row["s"], row["d"]))
-        dated |= {s for s, _ in found}
-        yield from (ox.Quad(s, DISPLAY_DATE, d, GRAPH) for s, d in found)
+def _own_dates(store: ox.Store, subjects: Iterable[Subject | None]) -> dict[Subject, set[Any]]:
+    found: dict[Subject, tuple[int, set[Any]]] = {}  # subject -> (rank of its source, its dates)
+
+    def note(s: Subject, rank: int, d: Any) -> None:
+        have = found.get(s)
+        if have is None or rank < have[0]:
+            found[s] = (rank, {d})
+        elif rank == have[0]:
+            have[1].add(d)
+
+    for one in subjects:
+        for rank, props in enumerate(DATE_SOURCES):
+            if props is not None:
+                for p in props:
+                    for s, d in _objects(store, one, p):
+                        note(s, rank, d)
+                continue
+            for s, instant in _objects(store, one, _HAS_TIME):
+                for kind in _INSTANT:
+                    for _, d in _objects(store, instant, kind):
+                        note(s, rank, d)
+    return {s: dates for s, (_, dates) in found.items()}
 
 
-def _first_iris(store: ox.Store) -> Iterator[ox.Quad]:
-    for row in _select(store, _FIRST):
-        if row["first"].value < row["x"].value:
-            yield ox.Quad(row["x"], SAME_AS_FIRST, ox.NamedNode(row["first"].value), GRAPH)
+def _dates(store: ox.Store, subjects: Iterable[Subject | None]) -> Iterator[ox.Quad]:
+    scope = list(subjects)
+    found = _own_dates(store, scope)
+    acts: dict[Subject, set[Any]] = {}
+    for one in scope:  # an act with no date of its own: the date of the meeting it was made at
+        for s, meeting in _objects(store, one, _ACT_AT):
+            if s not in found:
+                if meeting not in found and one is not None:
+                    found.update(_own_dates(store, [meeting]))
+                acts.setdefault(s, set()).update(found.get(meeting, ()))
+    for s, dates in [*found.items(), *acts.items()]:
+        yield from (ox.Quad(s, DISPLAY_DATE, d, GRAPH) for d in dates)
 
 
-def compute(store: ox.Store) -> list[ox.Quad]:
-    """The presentation quads for the data in ``store`` (its presentation graph is left out)."""
-    if store.contains_named_graph(GRAPH):
-        raise ValueError("compute() reads every graph: clear the presentation graph first (refresh does)")
-    return [*_labels(store), *_dates(store), *_first_iris(store)]
+def _first_iris(store: ox.Store, subjects: Iterable[Subject | None]) -> Iterator[ox.Quad]:
+    first: dict[Subject, str] = {}
+    for one in subjects:
+        for x, y in _objects(store, one, _SAME_AS):
+            if isinstance(x, ox.NamedNode) and isinstance(y, ox.NamedNode):
+                if x not in first or y.value < first[x]:
+                    first[x] = y.value
+    for x, iri in first.items():
+        if iri < x.value:
+            yield ox.Quad(x, SAME_AS_FIRST, ox.NamedNode(iri), GRAPH)
 
 
-def refresh(store: ox.Store) -> int:
-    """Recompute the presentation graph of ``store`` in place; the number of triples it now holds.
+def compute(store: ox.Store, subjects: Iterable[Subject] | None = None) -> set[ox.Quad]:
+    """The presentation quads for the data in ``store``: of every entity, or of ``subjects`` only.
 
-    Used by the store build and after every update. Recomputing all of it cannot drift from the
-    data, but it is not cheap: 16 s for the 372,231 triples of the 1M synthetic store (measured
-    on a loaded machine, benchmarks/RESULTS.md), far over the update target of 2 s. Recomputing
-    only the entities an update touches is still to be done.
+    Read from the store's index, one scan per source property (or one lookup per subject and
+    property), never from the presentation graph itself.
     """
-    if store.contains_named_graph(GRAPH):
-        store.remove_graph(GRAPH)
-    quads = compute(store)
-    store.bulk_extend(quads)
-    return len(quads)
+    scope: list[Subject | None] = [None] if subjects is None else list(subjects)
+    out: set[ox.Quad] = set()
+    for shown, source in LANGUAGE_TABLES.items():
+        out.update(_language_table(store, source, shown, scope))
+    out.update(_dates(store, scope))
+    out.update(_first_iris(store, scope))
+    return out
+
+
+def affected(store: ox.Store, changed: Iterable[Any]) -> set[Subject]:
+    """The entities whose presentation quads may differ after ``changed`` (quads or triples).
+
+    Their subjects; the things whose ``time:hasTime`` instant is one of them (its date is theirs)
+    and the acts made at them (``cg:actAt``: a statement's date is its meeting's);
+    and, for all of these, the other IRIs of their owl:sameAs links in the store as it is now
+    (reasoning copies labels and dates across a cluster, and a new link moves its first IRI).
+    """
+    subjects: set[Subject] = set()
+    for x in changed:
+        s = x.subject if isinstance(x, ox.Quad) else x[0]
+        if not isinstance(s, ox.Literal):
+            subjects.add(s)
+    for link in (_HAS_TIME, _ACT_AT):  # an instant dates its thing; a meeting, the acts made at it
+        for s in list(subjects):
+            subjects.update(q.subject for q in store.quads_for_pattern(None, link, s, None))
+    for s in list(subjects):
+        subjects.update(q.object for q in store.quads_for_pattern(s, _SAME_AS, None, None)
+                        if not isinstance(q.object, ox.Literal))
+        subjects.update(q.subject for q in store.quads_for_pattern(None, _SAME_AS, s, None))
+    return subjects
+
+
+def refresh(store: ox.Store, touched: Iterable[Any] | None = None) -> int:
+    """Bring the presentation graph of ``store`` in step with its data; the quads written or removed.
+
+    ``touched``: the quads (or triples) an update added or removed; only their entities
+    (:func:`affected`) are recomputed, and the result equals a full recomputation (tested against
+    a full rebuild). None: everything, as the store build does. Either way only the quads that
+    differ are written, so a refresh that changes nothing writes nothing.
+    """
+    if touched is None:
+        new = compute(store)
+        old = set(store.quads_for_pattern(None, None, None, GRAPH))
+    else:
+        subjects = affected(store, touched)
+        new = compute(store, subjects)
+        old = {q for s in subjects for q in store.quads_for_pattern(s, None, None, GRAPH)}
+    gone, added = old - new, new - old
+    for q in gone:
+        store.remove(q)
+    if added:
+        store.bulk_extend(added) if not old else store.extend(added)
+    return len(gone) + len(added)
 
 
 def triples(quads: Iterable[tuple[Any, Any, Any, Any]]) -> Iterator[tuple[Any, Any, Any]]:

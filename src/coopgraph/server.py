@@ -42,6 +42,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from coopgraph.errors import CoopgraphError, QueryError, QueryTimeout, ResultTooLarge, UsageError
+from coopgraph.labels import languages as label_languages
+from coopgraph.labels import with_labels
 from coopgraph.namespaces import ID
 from coopgraph.offline import NetworkRefused, keywords
 from coopgraph.queries import QueryLibrary, oxigraph_store
@@ -624,6 +626,10 @@ class Handler(BaseHTTPRequestHandler):
                 return Reply(303, "text/plain", b"", {"Location": "/"})  # a browser opened /sparql
             text = self._sparql_request(params)
             check_read_only(text)
+            # the library's conventions hold here too: the project prefixes are declared and a
+            # projected ?xLabel is filled (coopgraph.labels), in the languages of ?lang=vi,en
+            langs = label_languages((params.get("lang") or [None])[-1])
+            text = with_labels(text, langs)
             return app.executor.run(lambda deadline: _run_text(snapshot, text, app.config, deadline), accept, fmt)
         if path in ("/", "/index.html"):
             return Reply(200, "text/html; charset=utf-8", _index_html(snapshot.library).encode("utf-8"))

@@ -12,6 +12,7 @@ import textwrap
 
 from coopgraph.cli import add_command, diag, open_from_args
 from coopgraph.errors import UsageError
+from coopgraph.labels import languages as label_languages
 from coopgraph.queries import ENGINES, QueryLibrary, run, select_query
 from coopgraph.results import FORMATS, write
 
@@ -67,22 +68,20 @@ def _cmd_query(args: argparse.Namespace) -> int:
     query = select_query(args.name, sparql=args.sparql, file=args.file)
     for key in params:
         query.parameter(key)  # fail on a bad name before the graph is loaded
-    if args.lang:
-        if any(p.name == "lang" for p in query.parameters):
-            params.setdefault("lang", args.lang)
-        else:
-            diag(f"note: query {query.name!r} has no ?lang parameter; --lang ignored")
+    langs = label_languages(args.lang)  # the label service's languages; a bad tag fails here
+    if args.lang and any(p.name == "lang" for p in query.parameters):
+        params.setdefault("lang", langs[0])  # a query's own ?lang takes the first
     if args.endpoint:
         from coopgraph.store import remote_run
 
         result = remote_run(args.endpoint, args.name, sparql=args.sparql, file=args.file, params=params,
-                            timeout=args.timeout)
+                            timeout=args.timeout, languages=langs)
     else:
         graph = open_from_args(args)
         # a built store is an Oxigraph store: it is queried as it is, no rdflib copy is made
         engine = "oxigraph" if args.store else args.engine
         result = run(graph, args.name, sparql=args.sparql, file=args.file, params=params,
-                     engine=engine, timeout=args.timeout)
+                     engine=engine, timeout=args.timeout, languages=langs)
     fmt = args.format or ("turtle" if result.graph is not None else "table")
     sys.stdout.write(write(result, fmt))
     count = f"{len(result.graph)} triples" if result.graph is not None else (
@@ -106,7 +105,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--file", "-f", metavar="FILE", help="run the SPARQL query in FILE")
     p.add_argument("--sparql", "-q", metavar="TEXT", help="run this SPARQL text")
     p.add_argument("--format", choices=FORMATS, help="output format (default: table, or turtle for graphs)")
-    p.add_argument("--lang", help="label language, for queries with a ?lang parameter (default en)")
+    p.add_argument("--lang", metavar="TAGS",
+                   help="label languages in order, e.g. vi,en: each ?xLabel column shows ?x's label in the "
+                        "first that has one, else in any language (default en)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="stop the query after SECONDS (exit 2)")
     p.add_argument("--engine", choices=ENGINES, default="rdflib", help="SPARQL engine (default rdflib)")
     p.add_argument("--endpoint", metavar="URL",

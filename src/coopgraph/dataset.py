@@ -33,18 +33,20 @@ from coopgraph.namespaces import (
     INFERRED_GRAPH,
     ONTOLOGY_GRAPH,
     PREFIXES,
+    PRESENTATION_GRAPH,
     RDF,
     RDFS,
     SKOS,
     bind_prefixes,
     curie,
 )
+from coopgraph import presentation
 from coopgraph.reason import reason
 
 # Properties whose values name an entity, strongest first (also the order labels are chosen in).
 LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label, FOAF.name)
 NAME_PROPERTIES = (*LABEL_PROPERTIES, SKOS.altLabel, CG.abbreviation, CG.nameText)
-_SPECIAL_GRAPHS = {INFERRED_GRAPH, ONTOLOGY_GRAPH}
+_SPECIAL_GRAPHS = {INFERRED_GRAPH, ONTOLOGY_GRAPH, PRESENTATION_GRAPH}
 # What a name usually means when it also labels qualifying nodes (checked on the reasoned graph,
 # so subclasses count).
 PRIMARY_CLASSES = (
@@ -157,6 +159,9 @@ class CoopGraph:
             target = self._dataset.graph(name)
             for t in graph:
                 target.add(t)
+        shown = self._dataset.graph(PRESENTATION_GRAPH)  # derived for display (coopgraph.presentation)
+        for t in presentation.triples(self._dataset.quads((None, None, None, None))):
+            shown.add(t)
 
     # -- views ------------------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ from rdflib import URIRef
 from coopgraph import __version__
 from coopgraph import fastreason as fr
 from coopgraph import fastvalidate as fv
+from coopgraph import presentation
 from coopgraph.errors import CoopgraphError, InvalidData, UsageError
 from coopgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
 from coopgraph.outputs import claim, remove_stale, replace_folder, temp_folder
@@ -286,6 +287,7 @@ def build_store(
 
         main.bulk_extend(ox.Quad(*x, INFERRED) for x in result.inferred)
         main.bulk_extend(ox.Quad(*x, ONTOLOGY) for x in rules.ontology)
+        presentation.refresh(main)  # labels, dates, first IRIs for display: graph/presentation
         closure = ox.Store(str(tmp / "closure"))
         _save_closure(closure, tmp, rules.ontology_closure, result.noise - rules.ontology_closure)
         for st in (main, closure):
@@ -546,6 +548,7 @@ def _apply_update(store_dir: Path, quads: list[ox.Quad], paths: list[Path]) -> S
         manifest["triples_asserted"] = manifest.get("triples_asserted", 0) + len(incoming - was_asserted)
         mode = "add"
         t = _timed(seconds, "reason", t)
+    presentation.refresh(main, None if existing else [*quads, *keep])  # replaced graphs: all; else what changed
     for st in (main, validation, closure):
         st.flush()
     manifest["files"] = sorted(set(manifest["files"]) | {str(Path(p).resolve()) for p in paths})

@@ -14,10 +14,13 @@ ID = Namespace("https://w3id.org/coopgraph/id/")
 GRAPH = Namespace("https://w3id.org/coopgraph/graph/")
 INFERRED_GRAPH = GRAPH["inferred"]
 ONTOLOGY_GRAPH = GRAPH["ontology"]
+#: Derived for display only (labels per language, the date of a thing, the first IRI of an
+#: owl:sameAs cluster; :mod:`coopgraph.presentation`): never source data, never exported.
+PRESENTATION_GRAPH = GRAPH["presentation"]
 
 __all__ = [
     "CG", "DCAT", "DCTERMS", "FOAF", "GRAPH", "ID", "INFERRED_GRAPH", "ONTOLOGY", "ONTOLOGY_GRAPH",
-    "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS", "SH", "SKOS", "TIME", "VOID", "XSD",
+    "ORG", "OWL", "PREFIXES", "PRESENTATION_GRAPH", "PROV", "RDF", "RDFS", "SH", "SKOS", "TIME", "VOID", "XSD",
     "bind_prefixes", "curie", "mint", "slugify",
 ]
 

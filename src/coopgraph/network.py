@@ -29,7 +29,9 @@ from rdflib.term import Node
 
 from coopgraph.errors import UsageError
 from coopgraph.kinds import KINDS
-from coopgraph.namespaces import CG, DCTERMS, FOAF, INFERRED_GRAPH, ONTOLOGY_GRAPH, ORG, OWL, PROV, RDF, RDFS, SKOS
+from coopgraph.namespaces import (
+    CG, DCTERMS, FOAF, INFERRED_GRAPH, ONTOLOGY_GRAPH, ORG, OWL, PRESENTATION_GRAPH, PROV, RDF, RDFS, SKOS,
+)
 from coopgraph.namespaces import curie as _curie
 
 if TYPE_CHECKING:
@@ -91,7 +93,7 @@ _DATA_DATE_PROPERTIES = (
 )
 _LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label, FOAF.name)
 _NAME_PROPERTIES = (*_LABEL_PROPERTIES, SKOS.altLabel, CG.abbreviation, FOAF.nick)
-_SPECIAL_GRAPHS = {INFERRED_GRAPH, ONTOLOGY_GRAPH}
+_SPECIAL_GRAPHS = {INFERRED_GRAPH, ONTOLOGY_GRAPH, PRESENTATION_GRAPH}
 _DATE = re.compile(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 
 

@@ -77,6 +77,25 @@ def keywords(query: str) -> Iterator[str]:
             yield m.group().upper()
 
 
+def tokens(query: str) -> Iterator[tuple[str, str, int]]:
+    """Every token of ``query`` as (kind, text, offset), comments included, whitespace left out.
+
+    The kinds are those of the lexer (string, iri, comment, var, pname, number, word) and
+    ``punct`` for any other character, one at a time: enough to find clauses and match braces
+    (the label service, :mod:`coopgraph.labels`, rewrites queries with it).
+    """
+    last = 0
+    for m in _TOKENS.finditer(query):
+        for i in range(last, m.start()):
+            if not query[i].isspace():
+                yield "punct", query[i], i
+        yield m.lastgroup or "", m.group(), m.start()
+        last = m.end()
+    for i in range(last, len(query)):
+        if not query[i].isspace():
+            yield "punct", query[i], i
+
+
 def _unescaped(text: str) -> str:
     """``text`` with SPARQL codepoint escapes undone, repeatedly (an escaped escape included)."""
 

@@ -26,6 +26,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from coopgraph.errors import QueryError, QueryTimeout, ResultTooLarge, UsageError
+from coopgraph.labels import languages as label_languages
+from coopgraph.labels import with_labels
 from coopgraph.namespaces import PREFIXES, XSD
 from coopgraph.offline import checked
 from coopgraph.resources import resource_dir
@@ -802,6 +804,7 @@ def run(
     library: QueryLibrary | None = None,
     max_rows: int | None = None,
     deadline: float | None = None,
+    languages: str | Sequence[str] | None = None,
     **kwparams: Any,
 ) -> QueryResult:
     """Run a named query (or ad-hoc ``sparql`` text, or a ``file``) with parameters bound.
@@ -809,9 +812,13 @@ def run(
     Parameters may be given as ``params`` or keywords (``agency="SAC"``). ``iri`` parameters
     accept names and abbreviations, resolved by ``graph.resolve``. A query given as text or
     file can be bound too, if its header declares parameters.
+
+    ``languages`` (``"vi,en"``) are the label languages of the label service
+    (:mod:`coopgraph.labels`), which fills every projected ``?xLabel``; default English. A
+    ``lang`` value is taken for them too, and binds ``?lang`` where the query declares it.
     """
     text = bound_query(graph, name, sparql=sparql, file=file, params={**(params or {}), **kwparams},
-                       library=library)
+                       library=library, languages=languages)
     return execute(graph, text, engine=engine, timeout=timeout, max_rows=max_rows, deadline=deadline)
 
 
@@ -824,14 +831,22 @@ def bound_query(
     file: str | Path | None = None,
     params: Mapping[str, Any] | None = None,
     library: QueryLibrary | None = None,
+    languages: str | Sequence[str] | None = None,
 ) -> str:
-    """The text :func:`run` executes: the query with its parameters bound, names resolved on ``graph``.
+    """The text :func:`run` executes: parameters bound, names resolved on ``graph``, labels filled.
 
     Separate so that the server can bind where the graph is and run the text where a query can
     be stopped (:mod:`coopgraph.workers`).
     """
     values = dict(params or {})
     query = select_query(name, sparql=sparql, file=file, library=library)
+    if "lang" in values and not any(p.name == "lang" for p in query.parameters):
+        requested = values.pop("lang")
+        languages = languages if languages is not None else requested
+    elif values.get("lang") and isinstance(values["lang"], str):
+        languages = languages if languages is not None else values["lang"]
+        values["lang"] = values["lang"].split(",")[0].strip()  # ?lang takes the first of "vi,en"
+    langs = label_languages(languages)
     for key in values:
         query.parameter(key)
     resolve = getattr(graph, "resolve", None)
@@ -840,4 +855,4 @@ def bound_query(
         param = query.parameter(key)
         term = to_term(param, value, resolve)
         bound[key] = canonical(graph, term) if isinstance(term, URIRef) else term
-    return query.bind(bound)
+    return with_labels(query.bind(bound), langs)

@@ -62,6 +62,8 @@ import pyoxigraph as ox
 
 from coopgraph import __version__
 from coopgraph.errors import CoopgraphError, UsageError
+from coopgraph.labels import languages as label_languages
+from coopgraph.labels import with_labels
 from coopgraph.namespaces import ID
 from coopgraph.offline import keywords
 from coopgraph.queries import QueryLibrary, bound_query, oxigraph_store
@@ -990,6 +992,10 @@ class Handler(BaseHTTPRequestHandler):
                 return Reply(303, "text/plain", b"", {"Location": "/"})  # a browser opened /sparql
             text = self._sparql_request(params)
             check_read_only(text)
+            # the library's conventions hold here too: the project prefixes are declared and a
+            # projected ?xLabel is filled (coopgraph.labels), in the languages of ?lang=vi,en
+            langs = label_languages((params.get("lang") or [None])[-1])
+            text = with_labels(text, langs)
             return app.executor.run(snapshot.pool, text, accept, fmt)
         if path in ("/", "/index.html"):
             return _index_html(snapshot.library)
@@ -1012,7 +1018,7 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(404, f"no named query {name!r}; see /queries")
         values = {k: v[-1] for k, v in params.items() if k != "format"}
         # Bound here, where the graph resolves names (a bad value is a 400 before a slot is
-        # taken); run in a worker, on the same snapshot's store.
+        # taken); run in a worker, on the same snapshot's store. ``lang`` is the label languages.
         text = bound_query(snapshot.graph, name, params=values, library=snapshot.library)
         return self.server.app.executor.run(snapshot.pool, text, accept, fmt, demote=False)
 

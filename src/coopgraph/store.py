@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from typing import Any
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from coopgraph.errors import QueryError, RemoteError, UsageError
+from coopgraph.labels import DEFAULT_LANGUAGES, with_labels
 
 DEFAULT = "default"  # how the default graph is named in reports and in --graph
 USER_AGENT = "coopgraph"
@@ -275,14 +276,16 @@ def remote_run(
     params: Mapping[str, Any] | None = None,
     timeout: float | None = None,
     user: str | None = None,
+    languages: Sequence[str] = DEFAULT_LANGUAGES,
 ) -> Any:
     """A named query (or text, or file) with parameters bound, run at ``endpoint``.
 
     ``iri`` parameters must be IRIs or CURIEs here: resolving a name needs the local graph,
-    which a remote run does not load.
+    which a remote run does not load. ``?xLabel`` columns are filled as locally
+    (:mod:`coopgraph.labels`), from the endpoint's presentation graph.
     """
     from coopgraph.queries import select_query, to_term
 
     query = select_query(name, sparql=sparql, file=file)
     bound = {key: to_term(query.parameter(key), value) for key, value in (params or {}).items()}
-    return remote_query(endpoint, query.bind(bound), timeout=timeout, user=user)
+    return remote_query(endpoint, with_labels(query.bind(bound), languages), timeout=timeout, user=user)

@@ -258,3 +258,20 @@ def test_inline_json_ld_still_loads(home: Path, tmp_path: Path) -> None:
                                 "name": "x"}))
     g = coopgraph.open(data_paths=[*FIXTURE_DATA, path])
     assert g.sparql('ASK { <http://example.org/a> <http://example.org/name> "x" }').askAnswer
+
+
+def test_deeply_nested_queries_are_refused_before_a_parser_crashes(home: Path) -> None:
+    """10,000 nested brackets overflow Oxigraph's parser (a segfault of the whole process)."""
+    from coopgraph.offline import MAX_NESTING, check_nesting
+    from coopgraph.errors import QueryError
+
+    deep = "SELECT * WHERE { FILTER(" + "(" * 10_000 + "1" + ")" * 10_000 + ") }"
+    proc = run_cli("query", "--data", *map(str, FIXTURE_DATA), "--engine", "oxigraph", "--sparql", deep)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert error_lines(proc.stderr)[-1].startswith(f"coopgraph: error: the query nests brackets more than {MAX_NESTING}")
+    # brackets in strings, IRIs and comments do not count; real nesting up to the bound is fine
+    check_nesting('SELECT * WHERE { ?s ?p "' + "(" * 5_000 + '" } # ' + "{" * 5_000)
+    check_nesting("SELECT * WHERE { FILTER(" + "(" * (MAX_NESTING - 2) + "1" + ")" * (MAX_NESTING - 2) + ") }")
+    with pytest.raises(QueryError):
+        check_nesting("SELECT * WHERE { FILTER(" + "(" * MAX_NESTING + "1" + ")" * MAX_NESTING + ") }")

@@ -137,6 +137,38 @@ def blank_comments(text: str) -> str:
     return "".join(parts) + text[last:] if parts else text
 
 
+#: Deepest bracket nesting a query may have. Oxigraph's parser recurses once per level and
+#: overflows the stack (a segfault that ends the whole process) between 4,000 and 6,000 levels
+#: on the main thread, sooner on a smaller stack; rdflib's raises RecursionError far sooner.
+#: Real queries nest a dozen levels.
+MAX_NESTING = 256
+
+_OPEN, _CLOSE = set("({["), set(")}]")
+
+
+def check_nesting(text: str) -> None:
+    """Raise :class:`QueryError` for a query nested deeper than :data:`MAX_NESTING` brackets.
+
+    Brackets inside strings, IRIs and comments do not count. Linear in the text, and cheap: a
+    bracket can only nest that deep in a text at least twice as long, so shorter texts are
+    passed without a scan.
+    """
+    if len(text) <= 2 * MAX_NESTING:
+        return
+    depth = 0
+    for kind, value, offset in tokens(text):
+        if kind != "punct":
+            continue
+        if value in _OPEN:
+            depth += 1
+            if depth > MAX_NESTING:
+                line = text.count("\n", 0, offset) + 1
+                raise QueryError(f"the query nests brackets more than {MAX_NESTING} deep (line {line}); "
+                                 "the SPARQL parser cannot read it safely")
+        elif value in _CLOSE:
+            depth = max(depth - 1, 0)
+
+
 def checked(text: str, engine: str = "oxigraph") -> str:
     """The text to run on ``engine``: ``text`` with comments blanked, once shown to fetch nothing.
 
@@ -144,6 +176,7 @@ def checked(text: str, engine: str = "oxigraph") -> str:
     every engine; ``FROM``/``FROM NAMED`` only on rdflib, which would load them (Oxigraph reads
     them as names of the store's own graphs).
     """
+    check_nesting(text)
     words = {"service"} | ({"from"} if engine == "rdflib" else set())
     if not _mentioned(text, words):
         return text

@@ -210,6 +210,27 @@ def test_named_queries_are_not_demoted(make_server, tmp_path: Path) -> None:  # 
     assert answered == [503]  # the time limit still holds
 
 
+def test_stopping_the_server_ends_running_queries(make_server) -> None:  # noqa: ANN001
+    """Stop (Ctrl-C, SIGTERM) with a query running: its client hears 503, no process is left."""
+    server = make_server(timeout=30)
+    answered: list[tuple[int, str]] = []
+
+    def running() -> None:
+        r = http(server.url, q(PATHOLOGICAL))
+        answered.append((r.status, r.text))
+
+    client = threading.Thread(target=running)
+    client.start()
+    assert wait_until(lambda: len(server.worker_pids()["busy"]) == 1, 5)
+    pids = server.worker_pids()
+    start = time.monotonic()
+    server.stop()
+    client.join(10)
+    assert time.monotonic() - start < 5
+    assert answered == [(503, "the server is shutting down\n")]
+    assert wait_until(lambda: not any(alive(p) for p in pids["zygote"] + pids["busy"] + pids["idle"]), 5)
+
+
 def test_a_query_too_deep_for_the_parser_is_refused(make_server) -> None:  # noqa: ANN001
     """Ten thousand nested parentheses would overflow the query parser's stack (a crash of the
     process parsing it); the query is refused before any parser reads it, and the server goes on.

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import functools
 import hashlib
 import html
 import http.client
@@ -645,17 +646,13 @@ INDEX_TEMPLATE = Path(__file__).resolve().parent / "web" / "index.html"
 # The template's inline code: elements without attributes (the JSON data block has a type and is
 # never run, so the policy need not allow it).
 _INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.S)
-_index_cache: dict[str, str] = {}
 
 
+@functools.lru_cache(maxsize=2)
 def index_policy(template: str) -> str:
     """The policy of the query page, from the template's own inline script and style."""
-    if template not in _index_cache:
-        found = _INLINE.findall(template)
-        _index_cache.clear()
-        _index_cache[template] = page_policy(tuple(c for t, c in found if t == "script"),
-                                             tuple(c for t, c in found if t == "style"))
-    return _index_cache[template]
+    found = _INLINE.findall(template)
+    return page_policy(tuple(c for t, c in found if t == "script"), tuple(c for t, c in found if t == "style"))
 
 
 def _index_html(library: Any) -> Reply:

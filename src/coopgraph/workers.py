@@ -83,7 +83,8 @@ class Job:
 
 
 # An answer is ("ok", kind, body) or ("error", category, message); categories are the keys the
-# server maps to HTTP statuses: timeout, too_large, refused, usage, query, not_acceptable, internal.
+# server maps to HTTP statuses: timeout, too_large, refused, usage, query, not_acceptable, memory,
+# internal.
 Answer = tuple[str, str, Any]
 
 
@@ -284,8 +285,15 @@ class Worker:
         self.conn.send(job)
 
     def ready(self, seconds: float) -> bool:
-        """True when an answer (or the end of the worker) arrived within ``seconds``."""
-        return self.conn.poll(max(0.0, seconds))
+        """True when an answer (or the end of the worker) arrived within ``seconds``.
+
+        Also True when the socket was closed meanwhile (the pool closing at shutdown): then
+        :meth:`answer` raises, as for a worker that ended.
+        """
+        try:
+            return self.conn.poll(max(0.0, seconds))
+        except OSError:
+            return True
 
     def answer(self) -> Answer:
         """The answer; EOFError if the worker ended without one."""

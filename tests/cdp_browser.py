@@ -38,6 +38,20 @@ def find_chromium() -> str | None:
     return None
 
 
+def require_chromium() -> str:
+    """The Chromium binary for a browser test: skipped without one, but failed under ``CI=true``
+    (CI installs Debian's chromium, so a missing browser there is a broken setup, not a skip)."""
+    import pytest
+
+    binary = find_chromium()
+    if binary is None:
+        reason = "no Chromium found (install Debian's chromium, or set CHROMIUM=/path/to/chrome)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; under CI the browser tests must run")
+        pytest.skip(reason)
+    return binary
+
+
 class CDPError(RuntimeError):
     pass
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import os
 import re
 import shutil
 import time
@@ -16,7 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from cdp_browser import Browser, find_chromium
+from cdp_browser import Browser, require_chromium
 from export_support import ARTIFACTS, seed_network
 
 from coopgraph.export import get_exporter, make_view
@@ -35,12 +34,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Browser:
-    binary = find_chromium()
-    if binary is None:
-        reason = "no Chromium found (install Debian's chromium, or set CHROMIUM=/path/to/chrome)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; under CI the browser test must run")
-        pytest.skip(reason)
+    binary = require_chromium()
     b = Browser(binary)
     yield b
     b.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cdp_browser import Browser, find_chromium
+from cdp_browser import Browser, require_chromium
 from export_support import ARTIFACTS, real_network
 
 from coopgraph.export import get_exporter, make_view
@@ -44,9 +44,7 @@ def svg(view: View) -> bytes:
 
 @pytest.fixture(scope="module")
 def browser() -> Any:
-    binary = find_chromium()
-    if binary is None:
-        pytest.skip("no Chromium found (install Debian's chromium, or set CHROMIUM=/path/to/chrome)")
+    binary = require_chromium()
     b = Browser(binary)
     yield b
     b.close()

@@ -15,7 +15,7 @@ import pytest
 from rdflib import RDFS, Graph, URIRef
 
 from _server_support import QUERIES_DIR, embedded_rows, http, q, rows_of_body, rows_of_json, rows_of_result, rows_of_triples
-from cdp_browser import Browser, find_chromium
+from cdp_browser import Browser, require_chromium
 from coopgraph.errors import UsageError
 from coopgraph.offline import checked
 from coopgraph.queries import QueryLibrary, execute, run
@@ -333,13 +333,8 @@ def test_query_page_lists_named_queries_and_needs_no_network(url: str) -> None:
 
 def test_query_page_in_a_headless_browser(url: str, real_graph, tmp_path) -> None:  # noqa: ANN001
     """A real browser loads the page, picks named queries, runs them, and runs typed SPARQL."""
-    import os
 
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no Chromium found: the browser test must run in CI")
-        pytest.skip("no Chromium/Chrome binary on this machine (set CHROMIUM=/path/to/chromium)")
+    binary = require_chromium()
     browser = Browser(binary)
     try:
         browser.open(url + "/")

@@ -27,7 +27,7 @@ import pytest
 import coopgraph
 from _server_support import alive, copy_build, free_port, http, proc_stat, q, wait_for_port
 from _support import ROOT, error_lines, run_cli
-from cdp_browser import Browser, find_chromium
+from cdp_browser import Browser, require_chromium
 
 # The issue's query: about 1.6e11 solutions to count on this graph, and no row before the end,
 # so only killing its process stops it.
@@ -514,11 +514,7 @@ def test_every_kind_of_response_carries_the_security_headers(make_server) -> Non
 def test_pages_work_in_chromium_under_their_policy(sparql_server, real_graph) -> None:  # noqa: ANN001
     """The policy allows what the pages need and nothing more: the query page runs a query, the
     entity page has its style, and a script injected into a page does not run."""
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no Chromium found: the browser test must run in CI")
-        pytest.skip("no Chromium/Chrome binary on this machine (set CHROMIUM=/path/to/chromium)")
+    binary = require_chromium()
     browser = Browser(binary)
     try:
         browser.open(sparql_server.url + "/")

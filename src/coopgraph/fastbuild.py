@@ -471,24 +471,25 @@ def update_store(store_dir: str | Path, paths: Iterable[str | Path], *, allow_in
                          "`coopgraph build --store DIR`")
     quads = parse_quads(files)  # bad input fails here, before anything is copied or written
     fd = _lock(target)
-    tmp = temp_folder(target, "store")
     try:
-        t = time.perf_counter()
-        before = _report_from_json((target / "validation.json").read_text(encoding="utf-8")).count("Violation")
-        _copy_store(target, tmp)
-        copied = time.perf_counter() - t
-        result = _apply_update(tmp, quads, files)
-        gc.collect()  # the copy's stores are closed before the folder is renamed
-        _refuse_invalid(result.report, allow_invalid, before)
-        t = time.perf_counter()
-        replace_folder(tmp, target, "store", STORE_NAMES, "manifest.json")
-        result.seconds = {"copy": round(copied, 3), **result.seconds, "swap": round(time.perf_counter() - t, 3)}
-    except BaseException:
-        gc.collect()
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        tmp = temp_folder(target, "store")
+        try:
+            t = time.perf_counter()
+            before = _report_from_json((target / "validation.json").read_text(encoding="utf-8")).count("Violation")
+            _copy_store(target, tmp)
+            copied = time.perf_counter() - t
+            result = _apply_update(tmp, quads, files)
+            gc.collect()  # the copy's stores are closed before the folder is renamed
+            _refuse_invalid(result.report, allow_invalid, before)
+            t = time.perf_counter()
+            replace_folder(tmp, target, "store", STORE_NAMES, "manifest.json")
+            result.seconds = {"copy": round(copied, 3), **result.seconds, "swap": round(time.perf_counter() - t, 3)}
+        except BaseException:
+            gc.collect()
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     finally:
-        os.close(fd)
+        os.close(fd)  # the lock goes with the descriptor, whatever happened
     result.store_dir = target
     return result
 

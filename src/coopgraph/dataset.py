@@ -159,17 +159,28 @@ class CoopGraph:
             target = self._dataset.graph(name)
             for t in graph:
                 target.add(t)
-        shown = self._dataset.graph(PRESENTATION_GRAPH)  # derived for display (coopgraph.presentation)
-        for t in presentation.triples(self._dataset.quads((None, None, None, None))):
-            shown.add(t)
+        self._presented = False
+
+    def _queried(self) -> Dataset:
+        """The dataset with ``graph/presentation`` (coopgraph.presentation) added on first need.
+
+        Only queries read it (the label service, display dates); describe and stats never do,
+        so a command that only describes does not pay for deriving it.
+        """
+        if not self._presented:
+            shown = self._dataset.graph(PRESENTATION_GRAPH)
+            for t in presentation.triples(self._dataset.quads((None, None, None, None))):
+                shown.add(t)
+            self._presented = True
+        return self._dataset
 
     # -- views ------------------------------------------------------------------------------
 
     @property
     def dataset(self) -> Dataset:
         """Asserted evidence graphs + ``graph/inferred`` + ``graph/ontology`` (vocabulary labels
-        are needed by most queries), with default-union semantics for SPARQL."""
-        return self._dataset
+        are needed by most queries) + ``graph/presentation``, with default-union semantics for SPARQL."""
+        return self._queried()
 
     @cached_property
     def graph(self) -> Graph:
@@ -201,7 +212,7 @@ class CoopGraph:
         """Run SPARQL over :attr:`dataset`; project prefixes are predeclared; nothing is fetched."""
         text = checked(text, "rdflib")
         try:
-            return self._dataset.query(text, initNs=PREFIXES, initBindings=dict(init_bindings or {}))
+            return self._queried().query(text, initNs=PREFIXES, initBindings=dict(init_bindings or {}))
         except Exception as e:  # pyparsing / rdflib evaluation errors
             raise QueryError(f"SPARQL: {' '.join(str(e).split())}") from None
 

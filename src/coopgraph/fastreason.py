@@ -211,17 +211,33 @@ def compile_rules(ontology: Graph) -> Rules:
 
     owlrl's closure of the ontology is about 4 s of every build's reasoning, and depends only
     on the ontology's content, so it is kept in :func:`cache_dir` under the content's digest
-    (N-Triples, written atomically) and read back in milliseconds by the next run. A cache that
-    cannot be read or written is simply not used.
+    (JSON lines, since the closure has triples with literal subjects; written atomically) and
+    read back in milliseconds by the next run, and kept in memory for the rest of this one. A
+    cache that cannot be read or written is simply not used.
     """
-    from coopgraph.reason import _closure
-
     _check_supported(ontology)
     triples = graph_to_ox(ontology)
     text = "\n".join(sorted(f"{s} {p} {o}" for s, p, o in triples))
     from importlib.metadata import version
 
     digest = hashlib.sha256(f"{STORE_RULES_VERSION} owlrl {version('owlrl')}\n{text}".encode()).hexdigest()
+    if digest in _COMPILED:
+        return _COMPILED[digest]
+    rules = _compile(ontology, triples, digest)
+    if len(_COMPILED) >= 4:
+        _COMPILED.pop(next(iter(_COMPILED)))
+    _COMPILED[digest] = rules
+    return rules
+
+
+#: Rules compiled in this process, by the digest of their ontology (the disk cache's key too).
+_COMPILED: dict[str, Rules] = {}
+
+
+def _compile(ontology: Graph, triples: set[Triple], digest: str) -> Rules:
+    """The rules of ``ontology``, from the disk cache's closure or from owlrl's."""
+    from coopgraph.reason import _closure
+
     folder = cache_dir()
     cached = folder / f"ontology-closure-{digest}.jsonl" if folder else None
     if cached is not None and cached.is_file():
@@ -314,19 +330,13 @@ def _project_rules_cached(key: str) -> Rules:  # noqa: ARG001 - key makes edits 
     return compile_rules(canonical(load_ontology()))
 
 
-_RULES_BY_DIGEST: dict[str, Rules] = {}
-
-
 def rules_for(ontology: Graph) -> Rules:
-    """Rules of any ontology graph, compiled once per content (owlrl's closure of it costs ~2 s)."""
-    canon = canonical(ontology)
-    text = "\n".join(sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in canon))
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    if digest not in _RULES_BY_DIGEST:
-        if len(_RULES_BY_DIGEST) >= 4:
-            _RULES_BY_DIGEST.pop(next(iter(_RULES_BY_DIGEST)))
-        _RULES_BY_DIGEST[digest] = compile_rules(canon)
-    return _RULES_BY_DIGEST[digest]
+    """Rules of any ontology graph, compiled once per content (see :func:`compile_rules`).
+
+    The graph is labelled canonically first, so the same ontology parsed twice (its list nodes
+    named afresh) has one digest.
+    """
+    return compile_rules(canonical(ontology))
 
 
 def project_rules() -> Rules:

@@ -114,9 +114,6 @@ def _files_digest(kind: str) -> str:
     return h.hexdigest()
 
 
-_encode, _decode = fr.encode_term, fr.decode_term
-
-
 LITERAL_SUBJECTS = "closure-literal-subjects.jsonl"
 #: Every name a store folder holds: what a store written before markers existed may contain.
 STORE_NAMES = frozenset({"main", "closure", "validation", "manifest.json", "validation.json", LITERAL_SUBJECTS})
@@ -131,7 +128,7 @@ def _save_closure(closure: ox.Store, folder: Path, ontology_closure: set[Triple]
     closure.bulk_extend(ox.Quad(*x, ONTOLOGY_CLOSURE) for x in ontology_closure
                         if not isinstance(x[0], ox.Literal))
     closure.bulk_extend(ox.Quad(*x, ox.DefaultGraph()) for x in noise if not isinstance(x[0], ox.Literal))
-    lines = [json.dumps([_encode(t) for t in x], ensure_ascii=False) + "\n"
+    lines = [json.dumps([fr.encode_term(t) for t in x], ensure_ascii=False) + "\n"
              for x in (*ontology_closure, *noise) if isinstance(x[0], ox.Literal)]
     with open(folder / LITERAL_SUBJECTS, "a" if append else "w", encoding="utf-8") as f:
         f.writelines(sorted(lines))
@@ -142,7 +139,7 @@ def _literal_subjects(folder: Path) -> set[Triple]:
     if not path.is_file():
         return set()
     with open(path, encoding="utf-8") as f:
-        return {tuple(_decode(x) for x in json.loads(line)) for line in f}  # type: ignore[misc]
+        return {tuple(fr.decode_term(x) for x in json.loads(line)) for line in f}  # type: ignore[misc]
 
 
 def _timed(seconds: dict[str, float], step: str, start: float) -> float:

@@ -134,3 +134,13 @@ def repo_home() -> Iterator[Path]:
     """
     with coopgraph_home(ROOT):
         yield ROOT
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One headless Chromium per test module (skipped without one, failed under CI=true)."""
+    from cdp_browser import Browser, require_chromium
+
+    b = Browser(require_chromium())
+    yield b
+    b.close()

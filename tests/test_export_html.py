@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from cdp_browser import Browser, require_chromium
+from cdp_browser import Browser
 from export_support import ARTIFACTS, seed_network
 
 from coopgraph.export import get_exporter, make_view
@@ -30,14 +30,6 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("html") / "seed.html"
     get_exporter("html").export(make_view(seed_network(), ViewOptions(lang="en")), path)
     return path
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    binary = require_chromium()
-    b = Browser(binary)
-    yield b
-    b.close()
 
 
 def test_page_is_self_contained(page: Path) -> None:

@@ -15,10 +15,9 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import pytest
-from cdp_browser import Browser, require_chromium
+from cdp_browser import Browser
 from export_support import ARTIFACTS, real_network
 
 from coopgraph.export import get_exporter, make_view
@@ -40,14 +39,6 @@ def svg(view: View) -> bytes:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "real-network.svg").write_bytes(data)
     return data
-
-
-@pytest.fixture(scope="module")
-def browser() -> Any:
-    binary = require_chromium()
-    b = Browser(binary)
-    yield b
-    b.close()
 
 
 def test_whole_network_fits_one_page_with_labels_apart(view: View) -> None:

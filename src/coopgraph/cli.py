@@ -30,6 +30,8 @@ COMMAND_MODULES = (
     "coopgraph.cli_export",  # export, path, rank
     "coopgraph.cli_serve",  # serve, push
     "coopgraph.cli_scale",  # synth, update
+    "coopgraph.cli_review",  # review
+    "coopgraph.cli_merge",  # merge
 )
 
 EXIT_CODES = """exit codes:

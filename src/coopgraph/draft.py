@@ -142,6 +142,29 @@ class Draft:
                     yield term(s), p, term(o), fact.evidence
 
 
+#: Prefix -> kind of entity IRI (``…/id/{kind}/``), as every data/ file declares them.
+ENTITY_PREFIXES: dict[str, str] = {
+    "ag": "org", "agent": "agent", "person": "person", "post": "post", "tenure": "tenure",
+    "mtg": "meeting", "side": "side", "att": "attendance", "agr": "agreement", "cmt": "commitment",
+    "law": "law", "strat": "strategy", "act": "act", "sr": "status-report", "place": "place",
+    "region": "region", "country": "country", "group": "group", "topic": "topic", "role": "role",
+    "rank": "rank", "mtype": "meeting-type", "status": "status", "name": "name", "nametype": "name-type",
+    "project": "project", "instant": "instant", "interval": "interval", "change": "change",
+    "changekind": "change-kind", "curation": "curation",
+}
+
+
+def data_prefixes(slug: str) -> dict[str, str]:
+    """The prefixes of a data file for source ``slug``: the vocabularies, the entity kinds,
+    ``src:`` and ``ev:`` (its passages). Review shows fact triples with them and merge writes
+    ``data/{slug}.trig`` with them, so a reviewed fact reads as it will be stored."""
+    prefixes = dict(PREFIXES)
+    prefixes.update({p: f"{ID}{kind}/" for p, kind in ENTITY_PREFIXES.items()})
+    prefixes["src"] = str(SOURCE)
+    prefixes["ev"] = f"{ID}evidence/{slug}/"
+    return prefixes
+
+
 def _one(values: list[Node], what: str, where: Node, path: Path) -> Node:
     if len(values) != 1:
         raise DraftError(f"{path}: {where} must have exactly one {what}, found {len(values)}")

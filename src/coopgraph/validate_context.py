@@ -21,7 +21,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
 from coopgraph.load import data_files, display_path, load_dataset, rdflib_quads, read_quads
-from coopgraph.namespaces import CG, ID, PREFIXES, bind_prefixes
+from coopgraph.namespaces import CG, ID, PREFIXES, RDF, bind_prefixes
 from coopgraph.validate import ValidationReport, validate
 
 Quad = tuple[Node, Node, Node, Node]
@@ -68,7 +68,7 @@ def validate_joined(
             if g != DATASET_DEFAULT_GRAPH_ID:
                 stated.setdefault((s, p), set()).add(g)
                 stated.setdefault((s, None), set()).add(g)
-                stated.setdefault((o, None), set()).add(g)
+                stated.setdefault((o, RDF.nil), set()).add(g)  # (node, nil): it is an object there
     report = validate(dataset, origins=origins, reference=reference)
     shown_names = set(new)
     kept = []
@@ -77,7 +77,7 @@ def validate_joined(
         if focus is None or not (mentioned.get(focus, set()) & shown_names):
             continue
         path = _expand(r.path) if r.path else None
-        graphs = stated.get((focus, path)) or stated.get((focus, None)) or set()
+        graphs = stated.get((focus, path)) or stated.get((focus, None)) or stated.get((focus, RDF.nil)) or set()
         files = tuple(sorted(set(r.files) | (mentioned.get(focus, set()) & shown_names)))
         kept.append(replace(r, files=files, passages=tuple(sorted(passage_name(dataset, g) for g in graphs))))
     return ValidationReport(kept, engine=report.engine)

@@ -42,7 +42,7 @@ PREFIXES: dict[str, str] = {
     "xsd": str(XSD),
 }
 
-_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_LOCAL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")  # Turtle and SPARQL allow a leading digit
 
 
 def slugify(text: str) -> str:

@@ -41,6 +41,8 @@ Triple = tuple[Node, Node, Node]
 class DraftError(CoopgraphError):
     """A draft file that cannot be read as a draft (exit 2 at the command line)."""
 
+    exit_code = 2
+
 
 @dataclass
 class Fact:

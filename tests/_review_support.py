@@ -16,6 +16,7 @@ from _support import ROOT
 
 def make_project(root: Path) -> Path:
     """``root`` laid out as a COOPGRAPH_HOME whose data/ is a private copy."""
+    root.mkdir(parents=True, exist_ok=True)
     for kind in ("ontology", "shapes", "queries"):
         (root / kind).symlink_to(ROOT / kind)
     shutil.copytree(ROOT / "data", root / "data", ignore=shutil.ignore_patterns("sources"))

@@ -58,6 +58,7 @@ def validate_joined(
     bind_prefixes(dataset)
     mentioned: dict[Node, set[str]] = {}
     stated: dict[tuple[Node, Node | None], set[Node]] = {}
+    triples: dict[tuple[Node, Node, Node], set[Node]] = {}
     for shown, quads in new.items():
         for s, p, o, g in quads:
             dataset.graph(g).add((s, p, o))
@@ -66,6 +67,7 @@ def validate_joined(
                 if isinstance(node, URIRef):
                     mentioned.setdefault(node, set()).add(shown)
             if g != DATASET_DEFAULT_GRAPH_ID:
+                triples.setdefault((s, p, o), set()).add(g)
                 stated.setdefault((s, p), set()).add(g)
                 stated.setdefault((s, None), set()).add(g)
                 stated.setdefault((o, RDF.nil), set()).add(g)  # (node, nil): it is an object there
@@ -77,7 +79,9 @@ def validate_joined(
         if focus is None or not (mentioned.get(focus, set()) & shown_names):
             continue
         path = _expand(r.path) if r.path else None
-        graphs = stated.get((focus, path)) or stated.get((focus, None)) or stated.get((focus, RDF.nil)) or set()
+        value = _expand(r.value) if r.value and path else None
+        graphs = (triples.get((focus, path, value)) if value is not None else None) or stated.get((focus, path)) \
+            or stated.get((focus, None)) or stated.get((focus, RDF.nil)) or set()
         files = tuple(sorted(set(r.files) | (mentioned.get(focus, set()) & shown_names)))
         kept.append(replace(r, files=files, passages=tuple(sorted(passage_name(dataset, g) for g in graphs))))
     return ValidationReport(kept, engine=report.engine)

@@ -61,6 +61,8 @@ def test_decisions_are_kept_in_the_draft_and_the_review_resumes(draft_file: Path
     assert [f.decision for f in again.facts[:3]] == ["accepted", "rejected", "pending"]
     assert again.links[0].decision == "corrected" and again.links[0].replaced_by == STAMEQ
     assert review.pending(again) == ["f3", "f4", "f5", "f6", "m2", "m3"]
+    f1 = next(i for i in review.items(again) if i.key == "f1")
+    assert f1.rewrites == ((ID["org/directorate-for-standards-metrology-and-quality"], STAMEQ),)
     assert review.status_text(again) == "facts: 1 accepted, 1 rejected, 4 pending (6)\nlinks: 1 corrected, 2 pending (3)\n"
 
 

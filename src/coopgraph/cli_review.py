@@ -64,6 +64,8 @@ def show(item: review.Item, mark: Callable[[str], str], position: str = "") -> s
     if item.turtle:
         body = [line for line in item.turtle.splitlines() if line and not line.startswith("@prefix")]
         lines += ["  " + line for line in body]
+    for old, new in item.rewrites:
+        lines.append(f"  at merge: {review.short_iri(str(old))} -> {review.short_iri(str(new))} (a replaced link)")
     return "\n".join(lines) + "\n"
 
 

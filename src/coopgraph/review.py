@@ -45,6 +45,8 @@ class Item:
     entity: URIRef | None = None  # a link's entity
     new: bool = False
     replaced_by: URIRef | None = None
+    #: A fact's entities that a replaced link rewrites at merge: (drafted IRI, the chosen one).
+    rewrites: tuple[tuple[URIRef, URIRef], ...] = ()
 
 
 def passage_info(draft: Draft, passage: URIRef) -> tuple[str, str | None]:
@@ -74,11 +76,16 @@ def fact_turtle(draft: Draft, fact: Fact) -> str:
 
 def items(draft: Draft) -> list[Item]:
     """Every fact, then every link, in the draft's order."""
+    from coopgraph.draft import entities_of
+
     out: list[Item] = []
+    swap = draft.replacements()
     for fact in draft.facts:
         locator, text = passage_info(draft, fact.evidence)
+        rewrites = tuple(sorted((e, swap[e]) for e in entities_of(fact.triples) if e in swap))
         out.append(Item(fact.key, "fact", fact.kind, fact.decision, fact.evidence, locator, text, fact.quote,
-                        _span(text, fact.quote), fact.summary, fact.confidence, turtle=fact_turtle(draft, fact)))
+                        _span(text, fact.quote), fact.summary, fact.confidence, turtle=fact_turtle(draft, fact),
+                        rewrites=rewrites))
     for link in draft.links:
         locator, text = passage_info(draft, link.evidence)
         out.append(Item(link.key, "link", "link", link.decision, link.evidence, locator, text, link.mention,

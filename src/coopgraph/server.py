@@ -104,6 +104,7 @@ class ServerConfig:
     cors_origins: tuple[str, ...] = ()  # () = no CORS headers; ("*",) = any origin
     reload_interval: float = 1.0  # seconds between checks of the build output; 0 = never
     queries_dir: Path | None = None  # named queries; None = the package's queries/ folder
+    drafts_dir: Path | None = None  # review pages over this folder of drafts (coopgraph.web_review); None = off
 
     def __post_init__(self) -> None:
         """Refuse a limit that cannot work, naming the ``coopgraph serve`` option that sets it."""
@@ -981,6 +982,8 @@ class Handler(BaseHTTPRequestHandler):
         path, params = self._params()
         accept = self.headers.get("Accept")
         fmt = (params.get("format") or [None])[0]
+        if app.review is not None and app.review.handles(path):  # coopgraph serve --drafts DIR
+            return app.review.route(self._review_request(path), snapshot.graph)
         if self.command == "POST" and path != "/sparql":
             raise HttpError(405, "POST is only for /sparql", {"Allow": "GET, HEAD"})
         if path == "/sparql":
@@ -1008,6 +1011,12 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/status":
             return Reply(200, "application/json", json.dumps(app.status(), indent=2).encode("utf-8"))
         raise HttpError(404, f"nothing at {path}; try / or /sparql")
+
+    def _review_request(self, path: str) -> Any:
+        from coopgraph.web_review import Request
+
+        host, port = self.server.server_address[:2]
+        return Request(self.command, path, self.headers, self._body, str(host), int(port))
 
     def _named(self, snapshot: Snapshot, name: str, params: dict[str, list[str]],
                accept: str | None, fmt: str | None) -> Reply:
@@ -1116,6 +1125,11 @@ class SparqlServer:
     def __init__(self, config: ServerConfig, log: Callable[[str], None] | None = None) -> None:
         check_bind(config.host, config.allow_public)
         self.config = config
+        self.review: Any = None  # the review pages (coopgraph.web_review), with --drafts only
+        if config.drafts_dir is not None:
+            from coopgraph.web_review import ReviewSite
+
+            self.review = ReviewSite(config.drafts_dir)  # refuses a missing folder before binding
         self._log = log
         self.counters: dict[str, int] = {}
         self._counter_lock = threading.Lock()

@@ -52,7 +52,7 @@ def test_merge_writes_the_documented_layout(project: Path, tmp_path: Path) -> No
     proc = cli(project, "merge", str(draft))
     assert proc.returncode == 0, proc.stderr
     target = project / "data" / f"{SLUG}.trig"
-    assert proc.stdout.startswith(f"wrote {target}: 5 facts in 4 passage graphs (not written: 1 rejected)")
+    assert proc.stdout.startswith(f"wrote data/{SLUG}.trig: 5 facts in 4 passage graphs (not written: 1 rejected)")
     assert "validated with the 18 data files it joins: Data conforms: 0 violation(s)" in proc.stdout
     text = target.read_text()
     assert text.index(f"src:{SLUG} {{") < text.index("ev:L3 {")  # the source graph first, as in data/

@@ -42,7 +42,9 @@ class MergeResult:
         """Two lines for the terminal: what was written, and the validation verdict."""
         left = ", ".join(f"{n} {d}" for d, n in self.skipped.items() if n) or "none"
         verb = "wrote" if self.written else "would write"
-        return (f"{verb} {self.path}: {self.facts} facts in {self.passages} passage graphs "
+        from coopgraph.load import display_path
+
+        return (f"{verb} {display_path(self.path)}: {self.facts} facts in {self.passages} passage graphs "
                 f"(not written: {left})\n"
                 f"validated with the {self.context_files} data files it joins: {self.report.summary()}\n")
 
@@ -132,7 +134,7 @@ def merge(
         raise UsageError(f"{folder} is not a folder")
     target = folder / f"{draft.slug}.trig"
     if target.exists() and not force:
-        raise UsageError(f"{target} exists: merge writes a new source file; pass --force to replace it")
+        raise UsageError(f"{display_path(target)} exists: merge writes a new source file; pass --force to replace it")
     graphs = merged_graphs(draft, with_text=with_text)
     text = render(draft, graphs, with_text=with_text)
     import pyoxigraph as ox
@@ -144,7 +146,7 @@ def merge(
     skipped = {d: sum(1 for f in draft.facts if f.decision == d) for d in ("rejected", "pending")}
     result = MergeResult(target, len(kept), len({f.evidence for f in kept}), skipped, report, len(context), False)
     if not report.conforms:
-        raise InvalidData(f"{target} not written: the merged facts do not conform "
+        raise InvalidData(f"{display_path(target)} not written: the merged facts do not conform "
                           f"({report.count('Violation')} violation(s) above, each with its passage)", report)
     if dry_run:
         return result

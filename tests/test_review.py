@@ -171,3 +171,21 @@ def test_the_terminal_loop_on_a_real_terminal(project: Path, draft_file: Path) -
     assert draft.find("m1").replaced_by == STAMEQ and draft.find("m2").decision == "accepted"
     assert draft.find("m3").decision == "pending"
     assert "1 pending: run `coopgraph review" in term.seen
+
+
+def test_a_correction_in_the_editor(project: Path, draft_file: Path) -> None:
+    """``c`` on a terminal opens $EDITOR on the fact's Turtle; what the editor saves is the fact."""
+    term = Pty(["review", str(draft_file)], {"COOPGRAPH_HOME": str(project),
+                                              "EDITOR": "sed -i s/signing-ceremony/working-session/"}, project)
+    for key in ("f1", "f2", "f3", "f4", "f5"):
+        term.expect(f"{key} [a/r/c/s/q, ? help] > ")
+        term.send("s")
+    term.expect("f6 [a/r/c/s/q, ? help] > ")
+    term.send("c")
+    term.expect("f6: corrected (saved)")
+    term.expect("m1 [a/r/l/s/q, ? help] > ")
+    term.send("q")
+    assert term.wait() == 0
+    fact = read_draft(draft_file).find("f6")
+    assert fact.decision == "corrected"
+    assert [str(o) for _, _, o in fact.triples] == [str(ID["meeting-type/working-session"])]

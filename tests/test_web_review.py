@@ -87,6 +87,8 @@ def test_review_in_the_browser_saves_each_click(site: tuple[str, Path], browser:
     assert "correction of f5, line 1" in f5["text"] or "correction of f5, line 2" in f5["text"]
     assert f5["decision"] == "pending"
     browser.screenshot(tmp_path / "review.png")
+    browser.js("document.getElementById('m1').scrollIntoView()")
+    browser.screenshot(tmp_path / "review-m1.png")
 
     browser.open(url + PAGE)  # a reload shows what the file holds
     assert [card(browser, k)["decision"] for k in ("f1", "f2", "f6", "m1")] == ["accepted", "pending", "rejected", "corrected"]

@@ -103,6 +103,15 @@ def _span(text: str | None, words: str) -> tuple[int, int] | None:
     return (start, start + len(words)) if start >= 0 else None
 
 
+def drafted_label(draft: Draft, entity: URIRef) -> str | None:
+    """The label a draft's own facts give a (new) entity: English first, else any."""
+    from coopgraph.namespaces import RDFS
+
+    labels = sorted((o.language != "en", str(o)) for fact in draft.facts for s, p, o in fact.triples
+                    if s == entity and p == RDFS.label and isinstance(o, Literal))
+    return labels[0][1] if labels else None
+
+
 def pending(draft: Draft) -> list[str]:
     """Keys of the facts and links not decided yet, in order: where a review resumes."""
     return [i.key for i in [*draft.facts, *draft.links] if i.decision == "pending"]

@@ -191,11 +191,11 @@ class ReviewSite:
             out.append(f"<h2>Passage: {_e(first.locator)}</h2>")
             out.append(f"<div class=passage>{_marked(first.passage_text, group)}</div>")
             for item in group:
-                out.append(self._card(path, item, graph, error, typed))
+                out.append(self._card(path, draft, item, graph, error, typed))
         out.append(self._merge_box(path, draft, check))
         return "".join(out)
 
-    def _card(self, path: Path, item: review.Item, graph: Any, error: tuple[str, str] | None,
+    def _card(self, path: Path, draft: Draft, item: review.Item, graph: Any, error: tuple[str, str] | None,
               typed: str | None) -> str:
         action = f"/review/{_e(urllib.parse.quote(path.name))}"
         key = _e(item.key)
@@ -210,14 +210,16 @@ class ReviewSite:
             parts.append(f"<div class=summary>{_e(item.summary)}</div>")
         parts.append(f"<div>words: <mark>{_e(item.words)}</mark></div>")
         if item.what == "link":
-            parts.append(f"<div>linked to {_entity(graph, item.entity)}"
+            drafted = review.drafted_label(draft, item.entity) if item.new else None
+            parts.append(f"<div>linked to {_entity(None if item.new else graph, item.entity, drafted)}"
                          + (" <span class=meta>(a new entity the draft proposes)</span>" if item.new else "")
                          + (f" · <b>replaced by</b> {_entity(graph, item.replaced_by)}" if item.replaced_by else "")
                          + "</div>")
         else:
             parts.append(f"<pre>{_e(_body(item.turtle))}</pre>")
             for old, new in item.rewrites:
-                parts.append(f"<div class=meta>at merge, {_entity(graph, old)} becomes {_entity(graph, new)} "
+                parts.append(f"<div class=meta>at merge, {_entity(graph, old, review.drafted_label(draft, old))} "
+                             f"becomes {_entity(graph, new)} "
                              "(a replaced link)</div>")
         hidden = f"<input type=hidden name=key value='{key}'>"
         parts.append(f"<div class=actions><form method=post action='{action}'>{hidden}"
@@ -269,13 +271,12 @@ def _body(turtle: str) -> str:
     return "\n".join(line for line in turtle.splitlines() if not line.startswith("@prefix")).strip() + "\n"
 
 
-def _entity(graph: Any, iri: Any) -> str:
+def _entity(graph: Any, iri: Any, label: str | None = None) -> str:
     short = review.short_iri(str(iri))
-    label = None
-    if graph is not None:
+    if graph is not None and label is None:
         try:
             found = graph.label(iri)
-            label = found if found and found != str(iri) else None
+            label = found if found and found not in (str(iri), str(iri).rsplit("/", 1)[-1]) else None
         except Exception:  # a label is a courtesy; the IRI is shown anyway
             label = None
     return (f"{_e(label)} " if label else "") + f"<code>{_e(short)}</code>"

@@ -137,3 +137,14 @@ def test_decisions_merge_cannot_honour_are_refused(project: Path, tmp_path: Path
     assert proc.returncode == 2 and "nothing to merge" in error_lines(proc.stderr)[-1]
     assert not (project / "data" / f"{SLUG}.trig").exists()
     assert (draft.source, RDF.type, CG.SourceDocument) in draft.source_triples
+
+
+def test_a_slug_cannot_lead_the_file_out_of_the_data_folder(project: Path, tmp_path: Path) -> None:
+    path = reviewed(tmp_path)
+    text = path.read_text().replace(f"draft:{SLUG}\n", f"<{ID}draft/../../escaped>\n")
+    text = text.replace(f"draft:{SLUG} ", f"<{ID}draft/../../escaped> ").replace(f"src:{SLUG}", f"<{ID}source/../../escaped>")
+    path.write_text(text)
+    proc = cli(project, "merge", str(path))
+    assert proc.returncode == 2, proc.stderr
+    assert "cannot name the data file" in error_lines(proc.stderr)[-1]
+    assert not (project / "escaped.trig").exists() and not (project.parent / "escaped.trig").exists()

@@ -86,12 +86,18 @@ def test_review_in_the_browser_saves_each_click(site: tuple[str, Path], browser:
     f5 = card(browser, "f5")
     assert "correction of f5, line 1" in f5["text"] or "correction of f5, line 2" in f5["text"]
     assert f5["decision"] == "pending"
+    browser.js("document.querySelector('#f5 textarea').value = 'cmt:2026-11-30-stameq-kpc-workshop--c1-second-workshop "
+               "a cg:Commitment ; rdfs:label \"Hold a second workshop\"@en .'")
+    click(browser, "#f5 button[value=correct]")
+    assert card(browser, "f5")["decision"] == "corrected" and "Hold a second workshop" in card(browser, "f5")["text"]
+    assert len(read_draft(path).find("f5").triples) == 2
     browser.screenshot(tmp_path / "review.png")
     browser.js("document.getElementById('m1').scrollIntoView()")
     browser.screenshot(tmp_path / "review-m1.png")
 
     browser.open(url + PAGE)  # a reload shows what the file holds
-    assert [card(browser, k)["decision"] for k in ("f1", "f2", "f6", "m1")] == ["accepted", "pending", "rejected", "corrected"]
+    assert [card(browser, k)["decision"] for k in ("f1", "f2", "f5", "f6", "m1")] == \
+        ["accepted", "pending", "corrected", "rejected", "corrected"]
     draft = read_draft(path)
     assert draft.find("f1").decision == "accepted" and draft.find("f6").decision == "rejected"
     assert draft.find("m1").replaced_by == ID["org/stameq"]
@@ -133,3 +139,28 @@ def test_the_review_pages_are_off_without_drafts(real_build: Path) -> None:
         with pytest.raises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(server.url + "/review", timeout=10)
         assert e.value.code == 404
+
+
+def test_markup_in_a_draft_is_shown_as_text_and_never_runs(real_build: Path, tmp_path: Path, browser: Browser) -> None:
+    from _drafts import make_draft
+    from coopgraph.draft import write_draft
+    from coopgraph.server import ServerConfig, SparqlServer
+    from rdflib import Literal
+    from coopgraph.namespaces import CG
+
+    payload = "<img src=x onerror=\"window.__xss=1\"><script>window.__xss=2</script>"
+    draft = make_draft()
+    ev = draft.facts[0].evidence
+    draft.source_triples = [(s, p, Literal(f"{o} {payload}", lang="en") if (s, p) == (ev, CG.quote) else o)
+                            for s, p, o in draft.source_triples]
+    draft.facts[0].summary = payload
+    draft.links[0].mention = payload
+    drafts = tmp_path / "drafts"
+    write_draft(draft, drafts / f"{SLUG}.trig")
+    config = ServerConfig(build_dir=real_build, port=0, reload_interval=0, drafts_dir=drafts)
+    with SparqlServer(config) as server:
+        browser.open(server.url + PAGE)
+        assert browser.js("window.__xss || null") is None
+        assert browser.js("document.querySelectorAll('img, script').length") == 0
+        assert payload in browser.js("document.getElementById('f1').innerText")
+        assert payload in browser.js("document.querySelector('.passage').innerText")

@@ -13,6 +13,7 @@ link with no replacement, nothing accepted) is a :class:`~coopgraph.draft.DraftE
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from coopgraph.draft import CGD, KEPT, Draft, DraftError, Triple, data_prefixes,
 from coopgraph.errors import InvalidData, UsageError
 from coopgraph.namespaces import CG, RDF
 from coopgraph.validate import ValidationReport
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 @dataclass
@@ -51,6 +54,9 @@ class MergeResult:
 
 def check(draft: Draft) -> None:
     """Refuse a draft whose decisions merge cannot honour; the message says what to change."""
+    if not _SLUG.fullmatch(draft.slug):  # it names the file written: no folder, no "..", the IRI rule's letters
+        raise DraftError(f"draft {draft.slug!r}: a source slug is lower-case letters, digits and '-' "
+                         f"(docs/model.md), so it cannot name the data file")
     kept = [f for f in draft.facts if f.decision in KEPT]
     if not kept:
         raise DraftError(f"draft {draft.slug}: nothing to merge: no fact is accepted or corrected "

@@ -163,14 +163,15 @@ def test_the_terminal_loop_on_a_real_terminal(project: Path, draft_file: Path) -
     term.send("Tong cuc Tieu chuan Do luong Chat luong")  # typed without diacritics
     term.expect("m1 -> org/stameq")
     term.expect("m2 [a/r/l/s/q, ? help] > ")
+    meanwhile = read_draft(draft_file)  # the browser rejects m3 while the terminal waits at m2
+    review.decide(meanwhile, "m3", "reject")
+    review.save(meanwhile, draft_file)
     term.send("a")
-    term.expect("m3 [a/r/l/s/q, ? help] > ")
-    term.send("q")
-    assert term.wait() == 0
+    assert term.wait() == 0  # m3 was decided meanwhile: nothing left to ask
     draft = read_draft(draft_file)
     assert draft.find("m1").replaced_by == STAMEQ and draft.find("m2").decision == "accepted"
-    assert draft.find("m3").decision == "pending"
-    assert "1 pending: run `coopgraph review" in term.seen
+    assert draft.find("m3").decision == "rejected"  # the terminal's saves kept the other decision
+    assert "[m3]" not in term.seen and "nothing pending: `coopgraph merge" in term.seen
 
 
 def test_a_correction_in_the_editor(project: Path, draft_file: Path) -> None:

@@ -140,6 +140,8 @@ class Terminal:
               f"{len(todo)} pending (? for help)")
         for n, key in enumerate(todo, 1):
             item = next(i for i in review.items(self.draft) if i.key == key)
+            if item.decision != "pending":  # decided meanwhile (in the browser)
+                continue
             sys.stdout.write("\n" + show(item, self.mark, f"({n}/{len(todo)} pending of {total})"))
             if not self.decide(item):
                 break
@@ -159,6 +161,9 @@ class Terminal:
                 return False
             answer = answer.strip().lower()
             try:
+                if answer in ("a", "r", "p", "c", "l"):
+                    # the file as it is now: decisions taken meanwhile in the browser are kept
+                    self.draft = read_draft(self.path)
                 if answer in ("a", "r", "p"):
                     review.decide(self.draft, item.key, {"a": "accept", "r": "reject", "p": "reset"}[answer])
                 elif answer == "c" and item.what == "fact":

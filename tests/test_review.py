@@ -190,3 +190,11 @@ def test_a_correction_in_the_editor(project: Path, draft_file: Path) -> None:
     fact = read_draft(draft_file).find("f6")
     assert fact.decision == "corrected"
     assert [str(o) for _, _, o in fact.triples] == [str(ID["meeting-type/working-session"])]
+
+
+def test_candidates_for_the_entity_search(real_graph) -> None:  # noqa: ANN001
+    """The review page's search: names in any language, typed without diacritics, agencies first."""
+    assert real_graph.candidates("Tong cuc Tieu chuan Do luong Chat luong")[0] == STAMEQ
+    assert real_graph.candidates("SAMR")[0] == ID["org/samr"]
+    assert ID["org/kpc"] in real_graph.candidates("korea productivity")
+    assert real_graph.candidates("zzqx-no-such-name") == []

@@ -73,9 +73,17 @@ def test_review_in_the_browser_saves_each_click(site: tuple[str, Path], browser:
     click(browser, "#f6 button[value=reject]")
     assert card(browser, "f6")["decision"] == "rejected"
     # a link replaced by a name resolved through the served graph
-    browser.js("document.querySelector('#m1 input[name=entity]').focus()")
-    browser.type_text("Tong cuc Tieu chuan Do luong Chat luong")
-    click(browser, "#m1 button[value=replace]")
+    browser.js("document.querySelector('#m1 input[name=find]').focus()")
+    browser.type_text("Tong cuc Tieu chuan Do luong Chat luong")  # typed without diacritics
+    click(browser, "#m1 form[method=get] button")
+    choices = browser.js("[...document.querySelectorAll('#m1 .choices li')].map(li => li.innerText)")
+    assert any("org/stameq" in c for c in choices), choices
+    browser.js("document.getElementById('m1').scrollIntoView()")
+    browser.screenshot(tmp_path / "review-find.png")
+    assert read_draft(path).find("m1").decision == "pending"  # searching decides nothing
+    browser.js("[...document.querySelectorAll('#m1 .choices li')].find(li => li.querySelector('code').textContent"
+               " == 'org/stameq').querySelector('button').id = 'pick'")
+    click(browser, "#pick")
     m1 = card(browser, "m1")
     assert m1["decision"] == "corrected" and "replaced by" in m1["text"] and "org/stameq" in m1["text"]
     assert "becomes" in card(browser, "f1")["text"] and "org/stameq" in card(browser, "f1")["text"]

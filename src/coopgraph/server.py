@@ -983,7 +983,7 @@ class Handler(BaseHTTPRequestHandler):
         accept = self.headers.get("Accept")
         fmt = (params.get("format") or [None])[0]
         if app.review is not None and app.review.handles(path):  # coopgraph serve --drafts DIR
-            return app.review.route(self._review_request(path), snapshot.graph)
+            return app.review.route(self._review_request(path, params), snapshot.graph)
         if self.command == "POST" and path != "/sparql":
             raise HttpError(405, "POST is only for /sparql", {"Allow": "GET, HEAD"})
         if path == "/sparql":
@@ -1012,11 +1012,11 @@ class Handler(BaseHTTPRequestHandler):
             return Reply(200, "application/json", json.dumps(app.status(), indent=2).encode("utf-8"))
         raise HttpError(404, f"nothing at {path}; try / or /sparql")
 
-    def _review_request(self, path: str) -> Any:
+    def _review_request(self, path: str, params: dict[str, list[str]]) -> Any:
         from coopgraph.web_review import Request
 
         host, port = self.server.server_address[:2]
-        return Request(self.command, path, self.headers, self._body, str(host), int(port))
+        return Request(self.command, path, self.headers, self._body, str(host), int(port), params)
 
     def _named(self, snapshot: Snapshot, name: str, params: dict[str, list[str]],
                accept: str | None, fmt: str | None) -> Reply:

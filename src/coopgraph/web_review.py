@@ -24,7 +24,7 @@ import re
 import threading
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ class Request:
     body: Callable[[], bytes]
     host: str  # the address served, e.g. "127.0.0.1"
     port: int
+    params: Mapping[str, list[str]] = field(default_factory=dict)  # the query string
 
 
 class ReviewSite:
@@ -83,7 +84,10 @@ class ReviewSite:
         path = self._file(rest)
         if request.method == "POST":
             return self._post(request, path, graph)
-        return self._page(200, self._draft_page(path, graph))
+        search = None
+        if request.params.get("find") and request.params.get("for"):
+            search = (request.params["for"][-1], request.params["find"][-1])
+        return self._page(200, self._draft_page(path, graph, search=search))
 
     # -- safety -------------------------------------------------------------------------------
 
@@ -172,7 +176,8 @@ class ReviewSite:
         return f"<h1>Drafts to review</h1><p class=meta>{_e(str(self.folder))}</p>{table}"
 
     def _draft_page(self, path: Path, graph: Any, *, error: tuple[str, str] | None = None,
-                    typed: str | None = None, check: bool = False) -> str:
+                    typed: str | None = None, check: bool = False,
+                    search: tuple[str, str] | None = None) -> str:
         try:
             draft = read_draft(path)
         except CoopgraphError as e:
@@ -191,12 +196,12 @@ class ReviewSite:
             out.append(f"<h2>Passage: {_e(first.locator)}</h2>")
             out.append(f"<div class=passage>{_marked(first.passage_text, group)}</div>")
             for item in group:
-                out.append(self._card(path, draft, item, graph, error, typed))
+                out.append(self._card(path, draft, item, graph, error, typed, search))
         out.append(self._merge_box(path, draft, check))
         return "".join(out)
 
     def _card(self, path: Path, draft: Draft, item: review.Item, graph: Any, error: tuple[str, str] | None,
-              typed: str | None) -> str:
+              typed: str | None, search: tuple[str, str] | None = None) -> str:
         action = f"/review/{_e(urllib.parse.quote(path.name))}"
         key = _e(item.key)
         what = f"fact · {_e(item.kind)}" if item.what == "fact" else "link"
@@ -227,10 +232,13 @@ class ReviewSite:
                      "<button name=op value=reject class=reject>Reject</button> "
                      "<button name=op value=reset>Back to pending</button></form>")
         if item.what == "link":
-            parts.append(f"<form method=post action='{action}'>{hidden}"
-                         "<input type=text name=entity placeholder='name, abbreviation or org/…' "
-                         f"aria-label='entity for {key}'> <button name=op value=replace>Link to this entity</button></form>")
+            found = search[1] if search is not None and search[0] == item.key else ""
+            parts.append(f"<form method=get action='{action}#{key}'><input type=hidden name=for value='{key}'>"
+                         f"<input type=text name=find value='{_e(found)}' placeholder='name, abbreviation or org/…' "
+                         f"aria-label='find an entity for {key}'> <button>Find</button></form>")
         parts.append("</div>")
+        if item.what == "link" and search is not None and search[0] == item.key:
+            parts.append(self._choices(action, item.key, search[1], graph))
         if item.what == "fact":
             text = typed if (typed is not None and error is not None and error[0] == item.key) else _body(item.turtle)
             parts.append(f"<details{' open' if error is not None and error[0] == item.key else ''}>"
@@ -240,6 +248,19 @@ class ReviewSite:
                          "</details>")
         parts.append("</div>")
         return "".join(parts)
+
+    def _choices(self, action: str, key: str, text: str, graph: Any) -> str:
+        """The entities a typed name may mean, each a button that links the mention to it."""
+        from coopgraph.namespaces import ID
+
+        found = [e for e in graph.candidates(text, limit=12) if str(e).startswith(str(ID))] if graph else []
+        if not found:
+            return f"<div class=choices><span class=meta>no entity is named like {_e(text)!s}</span></div>"
+        buttons = "".join(
+            f"<li><form method=post action='{action}'><input type=hidden name=key value='{_e(key)}'>"
+            f"<input type=hidden name=entity value='{_e(str(e))}'><button name=op value=replace>Link to</button> "
+            f"{_entity(graph, e)}</form></li>" for e in found)
+        return f"<div class=choices><span class=meta>entities named like “{_e(text)}”:</span><ul>{buttons}</ul></div>"
 
     def _merge_box(self, path: Path, draft: Draft, check: bool) -> str:
         command = f"coopgraph merge {path}"

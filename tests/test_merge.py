@@ -55,6 +55,7 @@ def test_merge_writes_the_documented_layout(project: Path, tmp_path: Path) -> No
     assert proc.stdout.startswith(f"wrote data/{SLUG}.trig: 5 facts in 4 passage graphs (not written: 1 rejected)")
     assert "validated with the 18 data files it joins: Data conforms: 0 violation(s)" in proc.stdout
     text = target.read_text()
+    assert target.stat().st_mode & 0o777 == 0o644
     assert text.index(f"src:{SLUG} {{") < text.index("ev:L3 {")  # the source graph first, as in data/
     ds = Dataset(default_union=True)
     ds.parse(data=text, format="trig")

@@ -56,7 +56,10 @@ def test_decisions_are_kept_in_the_draft_and_the_review_resumes(draft_file: Path
     review.decide(draft, "f1", "accept")
     review.decide(draft, "f2", "reject")
     review.replace_link(draft, "m1", STAMEQ)
+    draft_file.chmod(0o664)
     review.save(draft, draft_file)
+    assert draft_file.stat().st_mode & 0o777 == 0o664  # saving keeps the file's permissions
+    assert [p.name for p in draft_file.parent.iterdir()] == [draft_file.name]  # no temporary file left
     again = read_draft(draft_file)
     assert [f.decision for f in again.facts[:3]] == ["accepted", "rejected", "pending"]
     assert again.links[0].decision == "corrected" and again.links[0].replaced_by == STAMEQ

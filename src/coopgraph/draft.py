@@ -208,9 +208,20 @@ def write_draft(draft: Draft, path: Path) -> None:
     prefixes = {**PREFIXES, "cgd": str(CGD), "draft": str(DRAFT), "src": str(SOURCE)}
     text = to_trig(graphs, prefixes, header=f"# coopgraph draft of {draft.source}: review it with `coopgraph review`.\n")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    # A temporary file of its own in the same folder, then one rename: a reader (or a second
+    # reviewer, terminal and browser at once) sees the old draft or the new, never half of one.
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)  # mkstemp makes it 0600
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def read_draft(path: Path) -> Draft:

@@ -161,6 +161,7 @@ def merge(
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
+        os.chmod(tmp, 0o644)  # a data file like the others (mkstemp makes it 0600)
         if target.exists() and not force:  # appeared while validating
             raise UsageError(f"{target} exists: pass --force to replace it")
         os.replace(tmp, target)

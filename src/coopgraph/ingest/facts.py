@@ -1,0 +1,290 @@
+"""What the passages state about the entities: posts, events, agreements and commitments.
+
+Each finding keeps the passage and the exact words it rests on, so the draft can cite them. Only
+what the words give is kept: a date at the precision the text gives (a missing year from the
+article's own date only), the parties a sentence names, the role words next to a name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from coopgraph.ingest import lexicon
+from coopgraph.ingest.dates import FoundDate, find_dates, shift_year
+from coopgraph.ingest.mentions import Entity, Mention
+from coopgraph.ingest.passages import Passage
+
+
+@dataclass
+class PostFinding:
+    """A person holding a role in an organisation, as one passage states it."""
+
+    person: Entity
+    org: Entity
+    role: str  # the role words as written
+    role_concept: str  # a role of the vocabulary, or ""
+    passage: Passage
+    quote: str
+    confidence: float
+
+
+@dataclass
+class EventFinding:
+    """A meeting, visit, signing, forum... with its date at the text's precision."""
+
+    type: str
+    passage: Passage
+    quote: str
+    date: str | None
+    participants: list[Entity] = field(default_factory=list)
+    confidence: float = 0.6
+
+
+@dataclass
+class AgreementFinding:
+    """A written instrument the text names, with its parties and signing date."""
+
+    kind: str
+    words: str
+    passage: Passage
+    quote: str
+    parties: list[Entity] = field(default_factory=list)
+    signed: str | None = None
+    event: EventFinding | None = None
+    topics: list[str] = field(default_factory=list)
+    confidence: float = 0.6
+
+
+@dataclass
+class CommitmentFinding:
+    """What a party will do, in the words of one passage."""
+
+    by: list[Entity]
+    passage: Passage
+    quote: str
+    agreement: AgreementFinding | None = None
+    event: EventFinding | None = None
+    confidence: float = 0.5
+
+
+@dataclass
+class Findings:
+    """Everything drafted from one article."""
+
+    posts: list[PostFinding] = field(default_factory=list)
+    events: list[EventFinding] = field(default_factory=list)
+    agreements: list[AgreementFinding] = field(default_factory=list)
+    commitments: list[CommitmentFinding] = field(default_factory=list)
+
+
+def _in(m: Mention, p: Passage) -> bool:
+    return p.start <= m.start < p.end
+
+
+def _find_words(text: str, words: dict[str, str] | list[str], lang: str) -> list[tuple[int, int, str]]:
+    """Lexicon words in ``text`` (longest first, case-insensitive, whole words outside Chinese)."""
+    items = words.items() if isinstance(words, dict) else ((w, w) for w in words)
+    found: list[tuple[int, int, str]] = []
+    for word, value in sorted(items, key=lambda kv: -len(kv[0])):
+        pattern = re.escape(word.strip()) if lang == "zh" else rf"(?<![\w]){re.escape(word.strip())}(?![\w])"
+        for m in re.finditer(pattern, text, re.I):
+            if not any(a < m.end() and m.start() < b for a, b, _ in found):
+                found.append((m.start(), m.end(), value))
+    return sorted(found)
+
+
+def _posts(passages: list[Passage], mentions: list[Mention], lang: str) -> list[PostFinding]:
+    lex = lexicon.language(lang)
+    roles = dict(lex["roles"])
+    if lang != "en":
+        roles.update({k: v for k, v in lexicon.language("en")["roles"].items() if k[0].isupper() and len(k) > 3})
+    out: list[PostFinding] = []
+    for p in passages:
+        ms = [m for m in mentions if _in(m, p) and m.entity is not None]
+        people = [m for m in ms if m.kind == "person"]
+        orgs = [m for m in ms if m.kind == "org"]
+        found_roles = _find_words(p.text, {r: r for r in roles}, lang)
+        for person in people:
+            a, b = person.start - p.start, person.end - p.start
+            best: tuple[int, tuple[int, int, str], Mention | None] | None = None
+            for r in found_roles:
+                ra, rb, role = r
+                if rb <= a:  # role before the name: "Thứ trưởng Bộ KH&CN Lê Xuân Định", "President of ÚNMZ, Mr X"
+                    gap = p.text[rb:a]
+                    org = next((o for o in orgs if rb <= o.start - p.start and o.end - p.start <= a), None)
+                    rest = gap
+                    if org is not None:
+                        rest = gap.replace(p.text[org.start - p.start:org.end - p.start], "")
+                    rest = re.sub(r"\([^)]{1,15}\)", "", rest)
+                    if len(rest.strip(" ,:–-.'’s的")) <= 12 and not re.search(r"[;。]", gap) and not any(
+                            a2 < a and a2 >= rb for a2 in (q.start - p.start for q in people if q is not person)):
+                        # the organisation may come before the role ("KATS President X", "钢特穆尔局长")
+                        if org is None:
+                            org = next((o for o in reversed(orgs) if 0 <= ra - (o.end - p.start) <= 3), None)
+                        dist = a - rb
+                        if best is None or dist < best[0]:
+                            best = (dist, r, org)
+                elif ra >= b:  # role after the name: "Mr X, Director of KATS", "钢特穆尔局长", "Trần Văn Vinh- Tổng cục trưởng"
+                    gap = p.text[b:ra]
+                    if len(gap.strip(" ,:–-")) == 0 and ra - b <= 4:
+                        org = None
+                        if lang != "zh":
+                            org = next((o for o in orgs if re.fullmatch(r"\s*(?:of the|of|at|for|của|,)?\s*",
+                                                                         p.text[rb:o.start - p.start] if o.start - p.start >= rb else "x")), None)
+                        if org is None:  # "蒙古国家标准计量局钢特穆尔局长": the organisation before the name
+                            org = next((o for o in reversed(orgs) if 0 <= a - (o.end - p.start) <= 1), None)
+                        dist = ra - b
+                        if best is None or dist < best[0]:
+                            best = (dist, r, org)
+            if best is None or best[2] is None or best[2].entity is None or best[2].entity.kind != "org":
+                continue
+            _, (ra, rb, role), org = best
+            start = min(ra, a, org.start - p.start)
+            end = max(rb, b, org.end - p.start)
+            role_words = p.text[ra:rb]
+            title = p.text[min(ra, org.start - p.start):max(rb, org.end - p.start)] if (
+                abs(org.start - p.start - rb) <= 9 or abs(ra - (org.end - p.start)) <= 3) else role_words
+            out.append(PostFinding(person.entity, org.entity, title.strip(" ,"), roles.get(role, ""), p,
+                                   p.text[start:end], 0.7 if abs(start - end) < 120 else 0.5))
+    return out
+
+
+def _events(passages: list[Passage], mentions: list[Mention], lang: str, published: str | None) -> list[EventFinding]:
+    lex = lexicon.language(lang)
+    cues = dict(lex["events"])
+    if lang != "en":
+        cues.update({k: v for k, v in lexicon.language("en")["events"].items() if len(k) > 6})
+    out: list[EventFinding] = []
+    for p in passages:
+        found = _find_words(p.text, cues, lang)
+        if not found:
+            continue
+        dates = find_dates(p.text, lang, published)
+        last_year = any(w in p.text.lower() for w in lex.get("last_year", []))
+        ms = [m.entity for m in mentions if _in(m, p) and m.entity is not None and m.kind in ("org", "person")]
+        participants: list[Entity] = []
+        for e in ms:
+            if e not in participants:
+                participants.append(e)
+        types = []
+        for a, b, t in found:
+            if t not in types:
+                types.append(t)
+        # one passage, one event: a signing if it says so, else the first cue
+        kind = "signing" if "signing" in types else types[0]
+        a, b, _ = next(f for f in found if f[2] == kind)
+        date: FoundDate | None = min(dates, key=lambda d: abs(d.start - a)) if dates else None
+        value = date.value if date else None
+        if value is None and last_year and published:
+            value = shift_year(published, -1)
+        start = min(a, date.start) if date else a
+        end = max(b, date.end) if date else b
+        out.append(EventFinding(kind, p, p.text[start:end], value, participants,
+                                0.7 if value and participants else 0.5))
+    # the same event told twice: merge an undated one into the dated one of its type
+    merged: list[EventFinding] = []
+    for e in out:
+        same = next((m for m in merged if m.type == e.type and (m.date == e.date or e.date is None or m.date is None)), None)
+        if same is None:
+            merged.append(e)
+        else:
+            if same.date is None and e.date is not None:
+                same.date = e.date
+            for x in e.participants:
+                if x not in same.participants:
+                    same.participants.append(x)
+    return merged
+
+
+def _topics(text: str) -> list[str]:
+    low = text.lower()
+    return [t for t, cues in lexicon.common()["topics"].items() if any(c in low for c in cues)]
+
+
+def _agreements(passages: list[Passage], mentions: list[Mention], lang: str, published: str | None,
+                events: list[EventFinding]) -> list[AgreementFinding]:
+    lex = lexicon.language(lang)
+    words = dict(lex["agreements"])
+    if lang != "en":
+        words.update({k: v for k, v in lexicon.language("en")["agreements"].items() if len(k) > 4})
+    signs = lex["sign_verbs"] + (lexicon.language("en")["sign_verbs"] if lang != "en" else [])
+    out: list[AgreementFinding] = []
+    for p in passages:
+        found = _find_words(p.text, words, lang)
+        if not found:
+            continue
+        orgs: list[Entity] = []
+        for m in mentions:
+            if _in(m, p) and m.entity is not None and m.kind == "org" and m.entity not in orgs:
+                orgs.append(m.entity)
+        signed_here = any(re.search(rf"(?<![\w]){re.escape(s)}" if lang != "zh" else re.escape(s), p.text, re.I) for s in signs)
+        dates = find_dates(p.text, lang, published)
+        for a, b, kind in found[:2]:
+            date = None
+            if signed_here and dates:
+                d = min(dates, key=lambda d: abs(d.start - a))
+                date = d.value
+            event = next((e for e in events if e.passage == p and e.type == "signing"), None)
+            if event is None and signed_here:
+                event = next((e for e in events if e.type == "signing"), None)
+            if date is None and event is not None and signed_here:
+                date = event.date
+            out.append(AgreementFinding(kind, p.text[a:b], p, p.text[a:b], list(orgs), date, event,
+                                        _topics(p.text), 0.7 if len(orgs) >= 2 else 0.5))
+    # one instrument named again and again: keep one per kind, with every party and date found
+    merged: list[AgreementFinding] = []
+    for f in out:
+        same = next((m for m in merged if m.kind == f.kind and (not f.parties or not m.parties or set(f.parties) & set(m.parties))
+                     and (f.signed is None or m.signed is None or f.signed == m.signed)), None)
+        if same is None:
+            merged.append(f)
+            continue
+        for x in f.parties:
+            if x not in same.parties:
+                same.parties.append(x)
+        same.signed = same.signed or f.signed
+        same.event = same.event or f.event
+        same.topics += [t for t in f.topics if t not in same.topics]
+    for f in merged:
+        if len(f.parties) < 2 and f.event is not None:
+            for x in f.event.participants:
+                if x.kind == "org" and x not in f.parties:
+                    f.parties.append(x)
+    return merged
+
+
+def _commitments(passages: list[Passage], mentions: list[Mention], lang: str,
+                 agreements: list[AgreementFinding], events: list[EventFinding]) -> list[CommitmentFinding]:
+    cues = lexicon.language(lang)["commit"]
+    out: list[CommitmentFinding] = []
+    for p in passages:
+        low = p.text.lower()
+        if not any(c.lower() in low if lang != "zh" else c in p.text for c in cues):
+            continue
+        if lang == "en" and re.search(r"\b(hope|hopes|hoped|proposed|would like)\b", low):
+            continue
+        by: list[Entity] = []
+        for m in mentions:
+            if _in(m, p) and m.entity is not None and m.kind in ("org", "person") and m.entity not in by:
+                by.append(m.entity)
+        agreement = next((a for a in agreements if a.passage == p), None) or (agreements[0] if agreements else None)
+        if not by and agreement is not None:
+            by = list(agreement.parties)
+        if not by:
+            continue
+        event = next((e for e in events if e.passage == p), None) or (events[0] if events else None)
+        out.append(CommitmentFinding(by, p, p.text, agreement, event, 0.5))
+    return out
+
+
+def find_facts(passages: list[Passage], mentions: list[Mention], lang: str, published: str | None) -> Findings:
+    """Posts, events, agreements and commitments the passages state."""
+    events = _events(passages, mentions, lang, published)
+    agreements = _agreements(passages, mentions, lang, published, events)
+    return Findings(
+        posts=_posts(passages, mentions, lang),
+        events=events,
+        agreements=agreements,
+        commitments=_commitments(passages, mentions, lang, agreements, events),
+    )

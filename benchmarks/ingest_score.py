@@ -48,7 +48,7 @@ from rdflib.namespace import FOAF, RDF
 
 from coopgraph.draft import read_draft, write_draft
 from coopgraph.ingest import ingest
-from coopgraph.ingest.gazetteer import Gazetteer, fold
+from coopgraph.ingest.gazetteer import Gazetteer
 from coopgraph.load import data_files, load_dataset
 from coopgraph.namespaces import CG, DCTERMS, ORG
 from coopgraph.validate import validate

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "coopgraph.cli_export",  # export, path, rank
     "coopgraph.cli_serve",  # serve, push
     "coopgraph.cli_scale",  # synth, update
+    "coopgraph.cli_ingest",  # ingest
 )
 
 EXIT_CODES = """exit codes:

@@ -43,6 +43,9 @@ PREFIXES: dict[str, str] = {
 }
 
 _LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+#: Turtle also allows a local name to start with a digit (``mtg:2023-06-05-...``); only writers
+#: given their own prefixes use it, so the project's published outputs keep their bytes.
+_LOCAL_DIGIT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 
 
 def slugify(text: str) -> str:
@@ -66,13 +69,16 @@ def mint(kind: str, text: str) -> URIRef:
     return ID[f"{slugify(kind)}/{slug}"]
 
 
-def curie(iri: str) -> str | None:
-    """Shorten ``iri`` with the prefix map, or None when no prefix gives a safe local name."""
+def curie(iri: str, prefixes: dict[str, str] | None = None) -> str | None:
+    """Shorten ``iri`` with the prefix map (default: the project's), or None when no prefix gives
+    a safe local name. A writer given more prefixes (a draft's ``draft:``, ``src:``) passes them."""
+    local_name = _LOCAL if prefixes is None else _LOCAL_DIGIT
+    prefixes = PREFIXES if prefixes is None else prefixes
     best: tuple[str, str] | None = None
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and (best is None or len(ns) > len(PREFIXES[best[0]])):
+    for prefix, ns in prefixes.items():
+        if iri.startswith(ns) and (best is None or len(ns) > len(prefixes[best[0]])):
             local = iri[len(ns):]
-            if _LOCAL.fullmatch(local):
+            if local_name.fullmatch(local):
                 best = (prefix, local)
     return f"{best[0]}:{best[1]}" if best else None
 

@@ -119,7 +119,7 @@ class _TurtleWriter:
 
     def term(self, t: Node, depth: int = 0) -> str:
         if isinstance(t, URIRef):
-            return curie(str(t)) or _iri(str(t))
+            return curie(str(t), None if self.prefixes is PREFIXES else dict(self.prefixes)) or _iri(str(t))
         if isinstance(t, BNode):
             if t in self.nested:
                 body = self.body(t, depth + 1)
@@ -181,7 +181,7 @@ def to_trig(
         blocks = writer.statements(depth=1)
         if not blocks:
             continue
-        label = "" if name is None else (curie(str(name)) or _iri(str(name))) + " "
+        label = "" if name is None else (curie(str(name), None if prefixes is PREFIXES else dict(prefixes)) or _iri(str(name))) + " "
         out.append(f"\n{label}{{\n" + "\n".join(blocks) + "}\n")
     return "".join(out)
 

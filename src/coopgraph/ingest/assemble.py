@@ -100,6 +100,11 @@ def _entity_triples(e: Entity, lang: str) -> list[Triple]:
     return t
 
 
+def _iri(kind: str, *parts: str) -> URIRef:
+    """`…/id/{kind}/{part}--{part}`: the IRI rule's compound slugs (tenure, side, attendance)."""
+    return ID[f"{kind}/" + "--".join(slugify(p) for p in parts)]
+
+
 def _event_slug(e: EventFinding, slug: str, n: int) -> str:
     orgs = [x for x in e.participants if x.kind == "org"][:2]
     what = "-".join(entity_slug(x)[:24] for x in orgs) or "event"
@@ -139,10 +144,10 @@ def build_draft(article: Article, slug: str, passages: list[Passage], mentions: 
 
     # posts
     for post in findings.posts:
-        role_slug = slugify(latin(post.role)) or "post"
+        role_slug = slugify(latin(post.role_words or post.role)) or "post"
         org_slug = entity_slug(post.org)
         post_iri = mint("post", f"{org_slug}-{role_slug}")
-        tenure = mint("tenure", f"{entity_slug(post.person)}--{org_slug}-{role_slug}")
+        tenure = _iri("tenure", entity_slug(post.person), f"{org_slug}-{role_slug}")
         title = b.lit(post.role)
         t: list[Triple] = [(post_iri, RDF.type, ORG.Post), (post_iri, RDFS.label, title), (post_iri, ORG.postIn, post.org.iri),
                            (tenure, RDF.type, CG.Tenure), (tenure, RDFS.label, b.lit(f"{post.person.label}, {post.role}")),
@@ -175,13 +180,13 @@ def build_draft(article: Article, slug: str, passages: list[Passage], mentions: 
             t.append((mtg, DCTERMS.date, _date(ev.date)))
         side_of: dict[URIRef, URIRef] = {}
         for org in sides:
-            side = ID[f"side/{ev_slug}--{entity_slug(org)}"]
+            side = _iri("side", ev_slug, entity_slug(org))
             side_of[org.iri] = side
             t += [(mtg, CG.hasSide, side), (side, RDF.type, CG.MeetingSide), (side, RDFS.label, b.lit(org.label)),
                   (side, CG.sideAgency, org.iri)]
         holders = {p.person.iri: p.org.iri for p in findings.posts}
         for person in people:
-            att = ID[f"attendance/{ev_slug}--{entity_slug(person)}"]
+            att = _iri("attendance", ev_slug, entity_slug(person))
             t += [(att, RDF.type, CG.Attendance), (att, RDFS.label, b.lit(f"{person.label} ({ev.type})")),
                   (att, CG.attendee, person.iri), (att, CG.attendedMeeting, mtg)]
             side = side_of.get(holders.get(person.iri))  # type: ignore[arg-type]
@@ -218,7 +223,7 @@ def build_draft(article: Article, slug: str, passages: list[Passage], mentions: 
     for n, c in enumerate(findings.commitments, start=1):
         where = event_iris.get(id(c.event)) if c.event is not None else None
         base = str(where).rsplit("/", 1)[-1] if where is not None else slug
-        iri = mint("commitment", f"{base}--c{n}")
+        iri = _iri("commitment", base, f"c{n}")
         t = [(iri, RDF.type, CG.Commitment), (iri, RDFS.label, b.lit(_short(c.quote, 100))), (iri, CG.text, b.lit(c.quote)),
              (iri, CG.status, ID["status/agreed"])]
         t += [(iri, CG.committedBy, x.iri) for x in c.by]

@@ -22,11 +22,12 @@ class PostFinding:
 
     person: Entity
     org: Entity
-    role: str  # the role words as written
+    role: str  # the title as written (role words, and the organisation when they name it)
     role_concept: str  # a role of the vocabulary, or ""
     passage: Passage
     quote: str
     confidence: float
+    role_words: str = ""  # the role words alone ("Deputy Minister"), for the post's IRI
 
 
 @dataclass
@@ -146,7 +147,7 @@ def _posts(passages: list[Passage], mentions: list[Mention], lang: str) -> list[
             title = p.text[min(ra, org.start - p.start):max(rb, org.end - p.start)] if (
                 abs(org.start - p.start - rb) <= 9 or abs(ra - (org.end - p.start)) <= 3) else role_words
             out.append(PostFinding(person.entity, org.entity, title.strip(" ,"), roles.get(role, ""), p,
-                                   p.text[start:end], 0.7 if abs(start - end) < 120 else 0.5))
+                                   p.text[start:end], 0.7 if abs(start - end) < 120 else 0.5, role_words))
     return out
 
 

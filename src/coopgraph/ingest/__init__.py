@@ -86,7 +86,7 @@ def ingest(
     entities = resolve(mentions, article.lang, known, existing)
     _drop_publisher(entities, mentions, article.url)
     mentions = [m for m in mentions if m.entity is not None and m.entity.mentions]
-    findings = find_facts(passages, mentions, article.lang, published)
+    findings = find_facts(passages, mentions, article.lang, published, dateline[1] if dateline else None)
     return build_draft(article, slug or source_slug(path), passages, mentions, entities, findings, published, title)
 
 

@@ -138,20 +138,52 @@ def _posts(passages: list[Passage], mentions: list[Mention], lang: str) -> list[
                         dist = ra - b
                         if best is None or dist < best[0]:
                             best = (dist, r, org)
+            fallback = False
+            if best is not None and best[2] is None:
+                # no organisation next to the role: the one the passage last named before the
+                # person ("đại diện Viện X gồm ông A - Viện trưởng"), with a lower confidence
+                org = next((o for o in reversed(orgs) if o.end <= person.start), None)
+                if org is None:
+                    continue
+                best = (best[0], best[1], org)
+                fallback = True
             if best is None or best[2] is None or best[2].entity is None or best[2].entity.kind != "org":
                 continue
             _, (ra, rb, role), org = best
             start = min(ra, a, org.start - p.start)
             end = max(rb, b, org.end - p.start)
             role_words = p.text[ra:rb]
-            title = p.text[min(ra, org.start - p.start):max(rb, org.end - p.start)] if (
+            if fallback:
+                start, end = min(ra, a), max(rb, b)
+            title = p.text[min(ra, org.start - p.start):max(rb, org.end - p.start)] if not fallback and (
                 abs(org.start - p.start - rb) <= 9 or abs(ra - (org.end - p.start)) <= 3) else role_words
+            if any(x.person is person.entity and x.org is org.entity for x in out):
+                continue
+            confidence = 0.4 if fallback else (0.7 if abs(start - end) < 120 else 0.5)
             out.append(PostFinding(person.entity, org.entity, title.strip(" ,"), roles.get(role, ""), p,
-                                   p.text[start:end], 0.7 if abs(start - end) < 120 else 0.5, role_words))
+                                   p.text[start:end], confidence, role_words))
     return out
 
 
-def _events(passages: list[Passage], mentions: list[Mention], lang: str, published: str | None) -> list[EventFinding]:
+def _dates(p: Passage, lang: str, published: str | None, dateline: int | None) -> list[FoundDate]:
+    """The dates of a passage that can be an event's: not the article's own dateline; "today"
+    and the like resolved from the article's date only."""
+    dates = find_dates(p.text, lang, published)
+    if dateline is not None and p.line == dateline:
+        dates = dates[1:]  # the first date of the dateline is the article's, not an event's
+    if published:
+        for word, shift in lexicon.language(lang).get("relative", {}).items():
+            if shift is None:
+                continue
+            pattern = re.escape(word) if lang == "zh" else rf"(?<![\w]){re.escape(word)}(?![\w])"
+            for m in re.finditer(pattern, p.text, re.I):
+                if len(published) == 10 and shift == 0:
+                    dates.append(FoundDate(published, m.start(), m.end(), True))
+    return sorted(dates, key=lambda d: d.start)
+
+
+def _events(passages: list[Passage], mentions: list[Mention], lang: str, published: str | None,
+            dateline: int | None = None) -> list[EventFinding]:
     lex = lexicon.language(lang)
     cues = dict(lex["events"])
     if lang != "en":
@@ -161,7 +193,7 @@ def _events(passages: list[Passage], mentions: list[Mention], lang: str, publish
         found = _find_words(p.text, cues, lang)
         if not found:
             continue
-        dates = find_dates(p.text, lang, published)
+        dates = _dates(p, lang, published, dateline)
         last_year = any(w in p.text.lower() for w in lex.get("last_year", []))
         ms = [m.entity for m in mentions if _in(m, p) and m.entity is not None and m.kind in ("org", "person")]
         participants: list[Entity] = []
@@ -204,7 +236,7 @@ def _topics(text: str) -> list[str]:
 
 
 def _agreements(passages: list[Passage], mentions: list[Mention], lang: str, published: str | None,
-                events: list[EventFinding]) -> list[AgreementFinding]:
+                events: list[EventFinding], dateline: int | None = None) -> list[AgreementFinding]:
     lex = lexicon.language(lang)
     words = dict(lex["agreements"])
     if lang != "en":
@@ -220,7 +252,7 @@ def _agreements(passages: list[Passage], mentions: list[Mention], lang: str, pub
             if _in(m, p) and m.entity is not None and m.kind == "org" and m.entity not in orgs:
                 orgs.append(m.entity)
         signed_here = any(re.search(rf"(?<![\w]){re.escape(s)}" if lang != "zh" else re.escape(s), p.text, re.I) for s in signs)
-        dates = find_dates(p.text, lang, published)
+        dates = _dates(p, lang, published, dateline)
         for a, b, kind in found[:2]:
             date = None
             if signed_here and dates:
@@ -279,10 +311,13 @@ def _commitments(passages: list[Passage], mentions: list[Mention], lang: str,
     return out
 
 
-def find_facts(passages: list[Passage], mentions: list[Mention], lang: str, published: str | None) -> Findings:
-    """Posts, events, agreements and commitments the passages state."""
-    events = _events(passages, mentions, lang, published)
-    agreements = _agreements(passages, mentions, lang, published, events)
+def find_facts(passages: list[Passage], mentions: list[Mention], lang: str, published: str | None,
+               dateline: int | None = None) -> Findings:
+    """Posts, events, agreements, plans and commitments the passages state.
+
+    ``dateline`` is the line giving the article's own date, whose date is not an event's."""
+    events = _events(passages, mentions, lang, published, dateline)
+    agreements = _agreements(passages, mentions, lang, published, events, dateline)
     return Findings(
         posts=_posts(passages, mentions, lang),
         events=events,

@@ -177,12 +177,23 @@ def _orgs_latin(text: str, lang: str) -> list[Mention]:
         name = text[a:b]
         paired = _paired_abbr(text, b)
         if words[0].rstrip(",") in roles or words[0].rstrip("’s").rstrip("'s") in roles:
-            i = last_cap + 1  # "Director of ... Department": a post's role, not an organisation
-            continue
+            # "Director of the Korean Agency ...": the role is not part of the name; what follows
+            # "of (the)" may be one. A department or section after a role is the role's own scope.
+            cut = re.search(r"\b(?:of|at|for)\s+(?:the\s+)?", name)
+            rest = name[cut.end():] if cut else ""
+            rest_words = rest.replace(",", " ").split()
+            if rest and any(w in heads for w in rest_words) and rest_words[-1] not in ("Department", "Section", "Division", "Unit"):
+                a += cut.end()
+                name = rest
+                words = rest_words
+            else:
+                i = last_cap + 1
+                continue
         if _heading(text, a) and not paired:
             i = last_cap + 1
             continue
-        if any(w in heads or w.rstrip("s") in heads for w in words) or (paired and len(words) >= 2):
+        signs = re.match(r"\s+(?:have\s+|has\s+)?(?:signed|concluded|inked|sealed)\b", text[b:b + 30]) is not None
+        if any(w in heads or w.rstrip("s") in heads for w in words) or ((paired or signs) and len(words) >= 2):
             if len(words) >= 2 or paired:
                 out.append(Mention(a, b, name, "org", abbr=paired[0] if paired else None,
                                    confidence=0.8 if paired else 0.65))
@@ -215,6 +226,15 @@ def _orgs_vi(text: str) -> list[Mention]:
                 break
         last = m.end()
         k = 0
+        if words and words[0].group(1)[:1].islower():
+            # a name written in lower case ("Viện tiêu chuẩn đo lường chất lượng tỉnh Quảng Tây"):
+            # taken only when it runs into a capitalised word or a bracket within a few words
+            run = 0
+            while run < len(words) and run < 9 and words[run].group(1)[:1].islower() and words[run].group(1) not in stop:
+                run += 1
+            if 2 <= run < len(words) and words[run].group(1)[:1].isupper() and words[run].group(1) not in heads:
+                last = m.end() + words[run - 1].end()
+                k = run
         while k < len(words):
             word = words[k].group(1)
             cap = word[0].isupper() or "&" in word or word.isupper()
@@ -227,7 +247,7 @@ def _orgs_vi(text: str) -> list[Mention]:
             if word == "và" and last > m.end() and k + 1 < len(words):
                 nxt = words[k + 1].group(1)
                 prev = words[k - 1].group(1) if k else ""
-                if nxt[0].isupper() and nxt not in heads and prev[:1].islower():
+                if nxt[0].isupper() and not nxt.isupper() and nxt not in heads and prev[:1].islower():
                     k += 1
                     continue
                 break
@@ -523,8 +543,8 @@ def _keeps_new(longer: Mention, inner: list[Mention], gazetteer: Gazetteer) -> b
         if x.iri is None or x.kind != "org" or x.start != longer.start:
             continue
         tail = longer.text[x.end - longer.start:].strip(" ()")
-        if not tail:
-            return False
+        if not tail or tail.split()[0] in ("và", "and", "и", "&") or tail[0] in "和与及、":
+            return False  # a list of two names, not one longer name
         country = gazetteer.lookup(tail)
         if country is not None and gazetteer.entities[country].kind != "country":
             country = None

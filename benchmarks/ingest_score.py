@@ -17,8 +17,9 @@ Matching (all micro-averaged over the articles):
   precision) and a compatible type (meeting/visit/reception/other, signing, forum/conference/
   workshop/training/general assembly, launch). Precision over drafted events with a date.
 - agreements: a gold agreement is found when a drafted agreement of a compatible kind (mou,
-  protocol, cooperation plan; agreement/joint statement/other are one kind) has a party matching
-  one of its parties; "date right" counts found agreements whose gold signing date (when the text
+  protocol, cooperation plan; agreement/joint statement/other are one kind, and a gold "other",
+  a named plan or declaration, may also be a drafted cg:Strategy or cg:Project) has a party
+  (for a plan: its cg:issuedBy) matching one of its parties, or its words overlap the gold quote; "date right" counts found agreements whose gold signing date (when the text
   gives one) equals the drafted cg:signedOn (or its year cg:signedInYear for a gold year).
 - posts: a gold post is found when a drafted tenure's holder matches its person and (if the gold
   post names one) the post's organisation matches its organisation.
@@ -170,7 +171,10 @@ def score_article(gold: dict, article: Path, gazetteer: Gazetteer, graph_files: 
             cls = next((str(o).rsplit("#", 1)[-1] for s, p, o in f.triples if p == RDF.type), "")
             parties = {o for s, p, o in f.triples if p == CG.party}
             signed = next((str(o) for s, p, o in f.triples if p in (CG.signedOn, CG.signedInYear)), None)
-            drafted_ag.append((CLASS_KINDS.get(cls, "agreement"), parties, signed))
+            drafted_ag.append((CLASS_KINDS.get(cls, "agreement"), parties, signed, spans(f.evidence, f.quote)))
+        elif f.kind == "plan":
+            issuer = {o for s, p, o in f.triples if p == CG.issuedBy}
+            drafted_ag.append(("plan-or-strategy", issuer, None, spans(f.evidence, f.quote)))
 
     def party_ok(gold_parties: list[str], drafted: set[URIRef]) -> bool:
         return any(match.get(k, set()) & drafted for k in gold_parties)
@@ -179,7 +183,10 @@ def score_article(gold: dict, article: Path, gazetteer: Gazetteer, graph_files: 
     used = set()
     for g in gold["agreements"]:
         kind = AGREEMENT_KINDS.get(g["kind"], "agreement")
-        cands = [i for i, d in enumerate(drafted_ag) if d[0] == kind and party_ok(g["parties"], d[1])]
+        kinds_ok = {kind, "plan-or-strategy"} if g["kind"] == "other" else {kind}
+        where = occurrences(text, g["quote"])
+        cands = [i for i, d in enumerate(drafted_ag) if d[0] in kinds_ok
+                 and (party_ok(g["parties"], d[1]) or overlap(d[3], where))]
         if cands:
             ag_found += 1
             used.update(cands)

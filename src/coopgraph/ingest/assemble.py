@@ -219,6 +219,16 @@ def build_draft(article: Article, slug: str, passages: list[Passage], mentions: 
         names = ", ".join(" ".join(x.label.split()) for x in parties)
         b.fact("agreement", ag.passage, ag.quote, ag.confidence, f"{ag.kind} between {names}, signed {ag.signed or 'on an unstated date'}", t)
 
+    # named plans and strategies
+    for plan in findings.plans:
+        kind = "strategy" if plan.cls == "Strategy" else "project"
+        iri = mint(kind, latin(plan.title)[:80])
+        t = [(iri, RDF.type, CG[plan.cls]), (iri, RDFS.label, b.lit(plan.title))]
+        if plan.issuer is not None:
+            t.append((iri, CG.issuedBy, plan.issuer.iri))
+        issuer = f" of {' '.join(plan.issuer.label.split())}" if plan.issuer is not None else ""
+        b.fact("plan", plan.passage, plan.title, plan.confidence, f"{kind}{issuer}: {plan.title}", t)
+
     # commitments
     for n, c in enumerate(findings.commitments, start=1):
         where = event_iris.get(id(c.event)) if c.event is not None else None

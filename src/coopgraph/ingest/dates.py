@@ -139,7 +139,8 @@ def published_date(lines: list[str], lang: str, first_line: int = 1, look: int =
         cues = [w.lower() for w in lexicon.language(lang).get("dateline", []) + lexicon.language("en")["dateline"]]
         first = dates[0]
         dateline = first.start < 60 and re.match(r"\s*(?:г\.|года)?\s*[–—-]\s", line[first.end:]) is not None
-        if dateline or len(words) <= 4 or any(c in line.lower() for c in cues) or (len(line) < 90 and number <= first_line + 8):
+        clock = re.search(r"(?<!\d)\d{1,2}:\d{2}(?!\d)", line) is not None
+        if dateline or len(words) <= 4 or any(c in line.lower() for c in cues) or (clock and len(line) < 90):
             return dates[0].value, number
     return None
 

@@ -58,6 +58,17 @@ class AgreementFinding:
 
 
 @dataclass
+class PlanFinding:
+    """A named strategy, plan, project or programme (one organisation's, not an agreement)."""
+
+    cls: str  # Strategy or Project
+    title: str
+    passage: Passage
+    issuer: Entity | None = None
+    confidence: float = 0.5
+
+
+@dataclass
 class CommitmentFinding:
     """What a party will do, in the words of one passage."""
 
@@ -77,6 +88,7 @@ class Findings:
     events: list[EventFinding] = field(default_factory=list)
     agreements: list[AgreementFinding] = field(default_factory=list)
     commitments: list[CommitmentFinding] = field(default_factory=list)
+    plans: list[PlanFinding] = field(default_factory=list)
 
 
 def _in(m: Mention, p: Passage) -> bool:
@@ -118,7 +130,8 @@ def _posts(passages: list[Passage], mentions: list[Mention], lang: str) -> list[
                     if org is not None:
                         rest = gap.replace(p.text[org.start - p.start:org.end - p.start], "")
                     rest = re.sub(r"\([^)]{1,15}\)", "", rest)
-                    if len(rest.strip(" ,:–-.'’s的")) <= 12 and not re.search(r"[;。]", gap) and not any(
+                    listed = re.search(r"(?:,\s*|\s)(?:and|và|и)\s|[、;。]", gap) is not None
+                    if not listed and len(rest.strip(" ,:–-.'’s的")) <= 12 and not any(
                             a2 < a and a2 >= rb for a2 in (q.start - p.start for q in people if q is not person)):
                         # the organisation may come before the role ("KATS President X", "钢特穆尔局长")
                         if org is None:
@@ -311,6 +324,74 @@ def _commitments(passages: list[Passage], mentions: list[Mention], lang: str,
     return out
 
 
+_QUOTED = re.compile(r"“([^”]{3,160})”|«([^»]{3,160})»|《([^》]{2,80})》|\"([^\"]{3,160})\"")
+_EN_SMALL = {"the", "a", "an", "and", "or", "with", "in", "on", "by", "its", "their", "his", "her", "this", "that",
+             "of", "under", "into", "from", "our", "new"}
+
+
+def _plans(passages: list[Passage], mentions: list[Mention], lang: str) -> list[PlanFinding]:
+    """Named plans: a quoted title holding a plan word, or a plan word heading a capitalised name
+    ("National Standardization Strategy to 2030", "Kế hoạch hành động về Giới của ISO",
+    "ISO 2016-2020年战略规划"). Agreements (MOU, cooperation plan) are not plans."""
+    words = lexicon.language(lang).get("plans", {})
+    agreement_words = [w.lower() for w in lexicon.language(lang)["agreements"]]
+    out: list[PlanFinding] = []
+    for p in passages:
+        spans: list[tuple[int, int, str]] = []
+        for m in _QUOTED.finditer(p.text):
+            inner = next(g for g in m.groups() if g)
+            hit = _find_words(inner, words, lang)
+            if hit and not any(w in inner.lower() for w in agreement_words):
+                spans.append((m.start(), m.end(), hit[0][2]))
+        for a, b, cls in _find_words(p.text, words, lang):
+            if any(x <= a < y for x, y, _ in spans):
+                continue
+            if any(p.text.lower().startswith(w, k) for w in agreement_words for k in range(max(0, a - 12), a + 1)
+                   if p.text.lower()[k:k + len(w)].find(p.text.lower()[a:b]) >= 0):
+                continue  # "cooperation plan", "kế hoạch hợp tác": an agreement
+            if lang == "zh":
+                start = a
+                while start > 0 and (re.match(r"[A-Za-z0-9\-– 年]", p.text[start - 1]) or (
+                        "\u3400" <= p.text[start - 1] <= "\u9fff" and p.text[start - 1] not in "的和与在了是将对为由向把被从于会签署")):
+                    start -= 1
+                if b - start >= len(p.text[a:b]) + 2:
+                    spans.append((start, b, cls))
+                continue
+            if lang == "en":
+                toks = list(re.finditer(r"[\w’'-]+", p.text[:a]))
+                start = a
+                for t in reversed(toks[-5:]):
+                    between = p.text[t.end():start]
+                    if re.search(r"[,.;:()“”\"]", between) or t.group(0).lower() in _EN_SMALL:
+                        break
+                    start = t.start()
+                if not p.text[start:start + 1].isupper():
+                    continue
+            else:
+                start = a
+                if not p.text[a:a + 1].isupper():
+                    continue
+            tail = re.match(r"[^,.;:()“”\"«»\n]{0,80}", p.text[b:])
+            end = b + len(tail.group(0).rstrip()) if tail else b
+            rest = p.text[b:end].split()
+            if len(rest) > 8:
+                end = b + len(" ".join(rest[:8])) + (len(p.text[b:end]) - len(p.text[b:end].lstrip()))
+            spans.append((start, end, cls))
+        for start, end, cls in spans:
+            title = p.text[start:end].strip(" “”\"«»《》")
+            if len(title) < 4 or any(fold_eq(title, x.title) for x in out):
+                continue
+            issuer = next((m.entity for m in mentions if m.entity is not None and m.kind == "org"
+                           and p.start + start <= m.start < p.start + end), None)
+            out.append(PlanFinding(cls, title, p, issuer, 0.5))
+    return out
+
+
+def fold_eq(a: str, b: str) -> bool:
+    """The same words, case and spacing aside."""
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
 def find_facts(passages: list[Passage], mentions: list[Mention], lang: str, published: str | None,
                dateline: int | None = None) -> Findings:
     """Posts, events, agreements, plans and commitments the passages state.
@@ -323,4 +404,5 @@ def find_facts(passages: list[Passage], mentions: list[Mention], lang: str, publ
         events=events,
         agreements=agreements,
         commitments=_commitments(passages, mentions, lang, agreements, events),
+        plans=_plans(passages, mentions, lang),
     )

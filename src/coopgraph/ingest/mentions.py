@@ -100,12 +100,14 @@ def _line_at(text: str, pos: int) -> str:
 
 def _heading(text: str, pos: int) -> bool:
     """A line in capitals or in Title Case (a headline): its capitals say nothing of names."""
-    words = [w for w in re.findall(r"[^\W\d_]+", _line_at(text, pos)) if len(w) > 3]
+    line = _line_at(text, pos)
+    words = [w for w in re.findall(r"[^\W\d_]+", line) if len(w) > 3]
     if len(words) < 4:
         return False
     if sum(w.isupper() for w in words) / len(words) > 0.6:
         return True
-    return sum(w[0].isupper() for w in words) / len(words) > 0.8
+    sentence = line.rstrip().endswith((".", "。")) or line.count(",") >= 2
+    return not sentence and sum(w[0].isupper() for w in words) / len(words) > 0.8
 
 
 def _byline(text: str, pos: int) -> bool:
@@ -143,7 +145,8 @@ def _orgs_latin(text: str, lang: str) -> list[Mention]:
     tokens = list(re.finditer(r"[\w’'.&-]+|,", text))
     honorifics = set(lex["honorifics"])
     months = {m.capitalize() for m in lex["months"]}
-    roles = set(lex["roles"]) | {w for r in lex["roles"] for w in r.split()[:1]}
+    roles = sorted(lex["roles"], key=len, reverse=True)
+    role_words = {r for r in roles if " " not in r}
     stops = set(lex["not_orgs"]) | honorifics | months
     out: list[Mention] = []
     i = 0
@@ -159,7 +162,7 @@ def _orgs_latin(text: str, lang: str) -> list[Mention]:
             gap = text[tokens[j].end():tokens[j + 1].start()]
             if "\n" in gap or "(" in gap or ")" in gap:
                 break
-            if nxt in roles and j > i:
+            if nxt in role_words and j > i:
                 break
             if nxt[0].isupper() and nxt not in stops and nxt.rstrip(".") not in stops:
                 j += 1
@@ -176,7 +179,8 @@ def _orgs_latin(text: str, lang: str) -> list[Mention]:
             b -= 1
         name = text[a:b]
         paired = _paired_abbr(text, b)
-        if words[0].rstrip(",") in roles or words[0].rstrip("’s").rstrip("'s") in roles:
+        lead = next((r for r in roles if name.startswith(r) and re.match(r"(?:\s+(?:of|at|for)\b|,|$|’s|'s)", name[len(r):])), None)
+        if lead is not None:
             # "Director of the Korean Agency ...": the role is not part of the name; what follows
             # "of (the)" may be one. A department or section after a role is the role's own scope.
             cut = re.search(r"\b(?:of|at|for)\s+(?:the\s+)?", name)
@@ -419,7 +423,7 @@ def _people(text: str, lang: str, orgs: list[Mention]) -> list[Mention]:
         k = m.end()
         k += len(re.match(r"[ \t]*(?:,|:)?", text[k:]).group(0))
         # the role's organisation may come between (Thứ trưởng Bộ KH&CN Lê Xuân Định)
-        org = next((o for o in orgs if o.start - k in range(0, 3)), None)
+        org = next((o for o in orgs if o.kind == "org" and o.start - k in range(0, 3)), None)
         if org is not None:
             k = org.end
             if (p := _paired_abbr(text, k)) is not None:

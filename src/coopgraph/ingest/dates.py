@@ -135,7 +135,8 @@ def published_date(lines: list[str], lang: str, first_line: int = 1, look: int =
         rest = line
         for d in dates:
             rest = rest.replace(line[d.start:d.end], " ")
-        words = re.findall(r"[^\W\d_]{2,}", rest)
+        cjk = sum(1 for c in rest if "\u3400" <= c <= "\u9fff")
+        words = re.findall(r"[^\W\d_\u3400-\u9fff]{2,}", rest) + ["字"] * (cjk // 2)
         cues = [w.lower() for w in lexicon.language(lang).get("dateline", []) + lexicon.language("en")["dateline"]]
         first = dates[0]
         dateline = first.start < 60 and re.match(r"\s*(?:г\.|года)?\s*[–—-]\s", line[first.end:]) is not None

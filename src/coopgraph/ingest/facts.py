@@ -315,11 +315,19 @@ def _commitments(passages: list[Passage], mentions: list[Mention], lang: str,
             if _in(m, p) and m.entity is not None and m.kind in ("org", "person") and m.entity not in by:
                 by.append(m.entity)
         agreement = next((a for a in agreements if a.passage == p), None) or (agreements[0] if agreements else None)
+        event = next((e for e in events if e.passage == p), None) or (events[0] if events else None)
+        both = any(w.lower() in low for w in lexicon.language(lang).get("both_sides", []))
         if not by and agreement is not None:
             by = list(agreement.parties)
+        if not by and both:
+            # "the two sides agreed": the sides of the meeting the passage belongs to (the last
+            # one told before it that had organisations on its sides)
+            before = [e for e in events if e.passage.start <= p.start and any(x.kind == "org" for x in e.participants)]
+            if before:
+                event = before[-1]
+                by = [x for x in event.participants if x.kind == "org"]
         if not by:
             continue
-        event = next((e for e in events if e.passage == p), None) or (events[0] if events else None)
         out.append(CommitmentFinding(by, p, p.text, agreement, event, 0.5))
     return out
 

@@ -616,6 +616,18 @@ def resolve(mentions: list[Mention], lang: str, gazetteer: Gazetteer, existing: 
         if e.kind == "org":
             last_org.append(e)
     _merge_nested(entities, lang)
+    taken = {e.iri for e in entities.values() if e.mentions}
+    for e in entities.values():
+        # the IRI rule mints an organisation from its abbreviation: one the text gave only after
+        # the first mention of the name still decides the IRI
+        if e.new and e.kind == "org" and e.abbr and e.mentions:
+            by_abbr = mint("org", latin(e.abbr))
+            if by_abbr != e.iri and by_abbr not in taken:
+                if by_abbr in gazetteer.entities or by_abbr in existing:
+                    e.new = False
+                taken.discard(e.iri)
+                e.iri = by_abbr
+                taken.add(by_abbr)
     return [e for e in entities.values() if e.mentions]
 
 

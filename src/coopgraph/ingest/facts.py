@@ -40,6 +40,9 @@ class EventFinding:
     date: str | None
     participants: list[Entity] = field(default_factory=list)
     confidence: float = 0.6
+    #: The signing this event is the frame of ("the signing took place during the session"):
+    #: the text dates the one, so the other is on that day too.
+    frames: EventFinding | None = None
 
 
 @dataclass
@@ -217,29 +220,49 @@ def _events(passages: list[Passage], mentions: list[Mention], lang: str, publish
         for a, b, t in found:
             if t not in types:
                 types.append(t)
-        # one passage, one event: a signing if it says so, else the first cue
-        kind = "signing" if "signing" in types else types[0]
-        a, b, _ = next(f for f in found if f[2] == kind)
-        date: FoundDate | None = min(dates, key=lambda d: abs(d.start - a)) if dates else None
-        value = date.value if date else None
-        if value is None and last_year and published:
-            value = shift_year(published, -1)
-        start = min(a, date.start) if date else a
-        end = max(b, date.end) if date else b
-        out.append(EventFinding(kind, p, p.text[start:end], value, participants,
-                                0.7 if value and participants else 0.5))
+        # a passage tells of one event, or of a signing held during another (a meeting, a forum):
+        # the signing first, then the first other cue; each takes the date nearest its words
+        kinds = (["signing"] if "signing" in types else []) + [t for t in types if t != "signing"][:1]
+        during = lexicon.language(lang).get("held_during", [])
+        signing: EventFinding | None = None
+        for kind in kinds:
+            a, b, _ = next(f for f in found if f[2] == kind)
+            date: FoundDate | None = min(dates, key=lambda d: abs(d.start - a)) if dates else None
+            value = date.value if date else None
+            if value is None and last_year and published:
+                value = shift_year(published, -1)
+            start = min(a, date.start) if date else a
+            end = max(b, date.end) if date else b
+            event = EventFinding(kind, p, p.text[start:end], value, participants, 0.7 if value and participants else 0.5)
+            if kind == "signing":
+                signing = event
+            elif signing is not None:
+                s_at = next(f[0] for f in found if f[2] == "signing")
+                between = p.text[min(s_at, a):max(s_at, a)].lower()
+                if any(w.lower() in between for w in during):
+                    event.frames = signing
+            out.append(event)
     # the same event told twice: merge an undated one into the dated one of its type
     merged: list[EventFinding] = []
+    canonical: dict[int, EventFinding] = {}
     for e in out:
         same = next((m for m in merged if m.type == e.type and (m.date == e.date or e.date is None or m.date is None)), None)
         if same is None:
             merged.append(e)
+            canonical[id(e)] = e
         else:
+            canonical[id(e)] = same
             if same.date is None and e.date is not None:
                 same.date = e.date
             for x in e.participants:
                 if x not in same.participants:
                     same.participants.append(x)
+    for e in merged:
+        if e.frames is not None and e.date is None:
+            signing = canonical.get(id(e.frames), e.frames)
+            if signing.date is not None:
+                e.date = signing.date
+                e.confidence = 0.5
     return merged
 
 

@@ -219,6 +219,7 @@ def _orgs_vi(text: str) -> list[Mention]:
     heads = sorted(lex["org_heads"], key=len, reverse=True)
     roles = sorted(lex["roles"], key=len, reverse=True)
     stop = set(lex["org_stop"])
+    surnames = set(lex.get("surnames", []))
     out: list[Mention] = []
     for m in re.finditer(r"(?<![\w])(" + "|".join(re.escape(h) for h in heads) + r")(?![\w])", text):
         if any(text.startswith(r, m.start()) and len(r) > len(m.group(1)) for r in roles):
@@ -245,6 +246,9 @@ def _orgs_vi(text: str) -> list[Mention]:
             if cap and word not in stop:
                 if k and any(word == h for h in heads) and last > m.end():
                     break  # another organisation begins
+                if k and word in surnames and k + 1 < len(words) and words[k + 1].group(1)[:1].isupper() \
+                        and (words[k - 1].group(1).isupper() or "&" in words[k - 1].group(1)):
+                    break  # a person's name after the abbreviation ("Bộ KH&CN Lê Xuân Định")
                 last = m.end() + words[k].end()
                 k += 1
                 continue

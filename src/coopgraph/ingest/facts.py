@@ -116,8 +116,16 @@ def _posts(passages: list[Passage], mentions: list[Mention], lang: str) -> list[
     if lang != "en":
         roles.update({k: v for k, v in lexicon.language("en")["roles"].items() if k[0].isupper() and len(k) > 3})
     out: list[PostFinding] = []
-    for p in passages:
+    heads = sorted(set(lex.get("org_heads", [])) | set(lexicon.language("en")["org_heads"]), key=len, reverse=True)
+    for n, p in enumerate(passages):
         ms = [m for m in mentions if _in(m, p) and m.entity is not None]
+        # a sentence broken over lines goes on in the next passage: its organisations count
+        earlier: list[Mention] = []
+        k = n
+        while k > 0 and passages[k - 1].line == passages[k].line - 1 and not re.search(r"[.!?。;；]\s*$", passages[k - 1].text) \
+                and n - k < 3:
+            k -= 1
+            earlier = [m for m in mentions if _in(m, passages[k]) and m.entity is not None and m.kind == "org"] + earlier
         people = [m for m in ms if m.kind == "person"]
         orgs = [m for m in ms if m.kind == "org"]
         found_roles = _find_words(p.text, {r: r for r in roles}, lang)
@@ -157,8 +165,13 @@ def _posts(passages: list[Passage], mentions: list[Mention], lang: str) -> list[
             fallback = False
             if best is not None and best[2] is None:
                 # no organisation next to the role: the one the passage last named before the
-                # person ("đại diện Viện X gồm ông A - Viện trưởng"), with a lower confidence
-                org = next((o for o in reversed(orgs) if o.end <= person.start), None)
+                # person ("đại diện Viện X gồm ông A - Viện trưởng"), with a lower confidence;
+                # one whose name has the head the role names ("Viện trưởng", "副司长") first
+                before = earlier + [o for o in orgs if o.end <= person.start]
+                role_text = p.text[best[1][0]:best[1][1]]
+                head = next((h for h in heads if h in role_text and len(h) >= (1 if lang == "zh" else 3)), None)
+                fitting = [o for o in before if head and o.entity is not None and head in o.entity.label]
+                org = (fitting or before or [None])[-1]
                 if org is None:
                     continue
                 best = (best[0], best[1], org)

@@ -162,7 +162,8 @@ def _orgs_latin(text: str, lang: str) -> list[Mention]:
             gap = text[tokens[j].end():tokens[j + 1].start()]
             if "\n" in gap or "(" in gap or ")" in gap:
                 break
-            if nxt in role_words and j > i:
+            if j > i and (nxt in role_words or (gap.strip() == "," and any(text.startswith(r, tokens[j + 1].start())
+                                                                             for r in roles))):
                 break
             if nxt[0].isupper() and nxt not in stops and nxt.rstrip(".") not in stops:
                 j += 1
@@ -316,7 +317,7 @@ def _orgs_zh(text: str) -> list[Mention]:
                 a = max(a, k + len(r))
         name = text[a:end]
         taken.update(range(m.start(), m.end()))
-        if len(name) <= len(m.group(0)):
+        if len(name) <= len(m.group(0)) and len(name) <= 3:
             out.append(Mention(a, end, name, "org", head_only=True, confidence=0.4))
         elif len(name) >= 3:
             out.append(Mention(a, end, name, "org", confidence=0.6))
@@ -443,6 +444,15 @@ def _people(text: str, lang: str, orgs: list[Mention]) -> list[Mention]:
         run = re.search(r"((?:[" + _UP + r"А-ЯЁ][\w’'-]*\.?[ \t]+){1,4}[" + _UP + r"А-ЯЁ][\w’'-]*)[ \t]*$", seg)
         if run:
             starts.setdefault(a - len(seg) + run.start(1), 0.6)
+    # "the Director General for Quality at Enterprise Singapore, Choy Sauw Kook": a role, its
+    # scope, a comma and the name that ends the clause
+    for m in re.finditer(r"(?<![\w])(" + "|".join(re.escape(c) for c in lex["roles"]) + r")(?![\w])", text):
+        comma = re.match(r"[^,.;:\n]{0,80},[ \t]+", text[m.end():])
+        if comma:
+            k = m.end() + comma.end()
+            end = _name_tokens(text, k, 4)
+            if end > k and re.match(r"\s*(?:[,.;:)]|$)", text[end:end + 2]):
+                starts.setdefault(k, 0.6)
     if surnames:
         for m in re.finditer(r"(?<![\w])(" + "|".join(re.escape(s) for s in surnames) + r")(?=[ \t][" + _UP + r"])", text):
             starts.setdefault(m.start(), 0.6)
@@ -456,7 +466,7 @@ def _people(text: str, lang: str, orgs: list[Mention]) -> list[Mention]:
             rest = text[at:at + 40].lower()
             if words and (w in heads or w in countries or any(rest.startswith(r.lower()) for r in lex["roles"])):
                 break
-            words.append(w.rstrip("-–"))
+            words.append(re.sub(r"(?:’s|'s)$", "", w.rstrip("-–")))
             pos = at + len(w)
             if w != words[-1]:
                 break  # a dash ends the name ("Trần Văn Vinh- Tổng cục trưởng")
@@ -469,7 +479,8 @@ def _people(text: str, lang: str, orgs: list[Mention]) -> list[Mention]:
         name = " ".join(words)
         if len(words) < 2 or len(words) > 5 or any(w in heads for w in words) or name in countries:
             continue
-        if any(w.lower() in months for w in words) or any(w.isupper() and len(w) > 1 for w in words):
+        if any(w.lower() in months for w in words) or any(w.isupper() and len(w) > 1 and not re.fullmatch(r"[A-Z]\.", w)
+                                                           for w in words):
             continue
         if lang == "ru" and any(w in lexicon.language("ru")["roles"] for w in words):
             continue

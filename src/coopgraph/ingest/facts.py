@@ -252,7 +252,7 @@ def _events(passages: list[Passage], mentions: list[Mention], lang: str, publish
             elif signing is not None:
                 s_at = next(f[0] for f in found if f[2] == "signing")
                 between = p.text[min(s_at, a):max(s_at, a)].lower()
-                if any(w.lower() in between for w in during):
+                if any(w.lower() in between for w in during) or any(w.lower() in p.text[:min(s_at, a)].lower() for w in during):
                     event.frames = signing
             out.append(event)
     # the same event told twice: merge an undated one into the dated one of its type
@@ -271,11 +271,14 @@ def _events(passages: list[Passage], mentions: list[Mention], lang: str, publish
                 if x not in same.participants:
                     same.participants.append(x)
     for e in merged:
-        if e.frames is not None and e.date is None:
+        if e.frames is not None:
             signing = canonical.get(id(e.frames), e.frames)
-            if signing.date is not None:
+            if e.date is None and signing.date is not None:
                 e.date = signing.date
                 e.confidence = 0.5
+            elif signing.date is None and e.date is not None:
+                signing.date = e.date  # signed during a meeting the text dates
+                signing.confidence = 0.5
     return merged
 
 

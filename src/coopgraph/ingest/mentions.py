@@ -637,6 +637,14 @@ def resolve(mentions: list[Mention], lang: str, gazetteer: Gazetteer, existing: 
         # the first mention of the name still decides the IRI
         if e.new and e.kind == "org" and e.abbr and e.mentions:
             by_abbr = mint("org", latin(e.abbr))
+            known_one = entities.get(by_abbr)
+            if by_abbr != e.iri and known_one is not None and not known_one.new and known_one is not e:
+                # the abbreviation is a known entity's: its full name is another name of it
+                for m in e.mentions:
+                    m.entity = known_one
+                known_one.mentions += e.mentions
+                e.mentions = []
+                continue
             if by_abbr != e.iri and by_abbr not in taken:
                 if by_abbr in gazetteer.entities or by_abbr in existing:
                     e.new = False

@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -276,9 +277,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.cli_timing:
                 env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
                 t0 = time.perf_counter()
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 run = subprocess.run([sys.executable, "-m", "coopgraph", "ingest", str(article), "--out",
                                       str(Path(tmp) / f"cli-{len(rows)}.draft.trig")], capture_output=True, env=env)
                 r["cli"] = time.perf_counter() - t0
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                r["cli_cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
                 if run.returncode != 0:
                     print(run.stderr.decode(), file=sys.stderr)
             rows.append(r)
@@ -294,8 +298,8 @@ def main(argv: list[str] | None = None) -> int:
           "| article | lang | entities P | entities R | dated events P | dated events R | agreements R | signing date right | posts P | posts R | commitments P | commitments R | quotes exact | validates | new dup. of known | time (s) |",
           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     if args.cli_timing:
-        md[-2] = md[-2][:-1] + " CLI wall (s) |"
-        md[-1] += "---|"
+        md[-2] = md[-2][:-1] + " CLI wall (s) | CLI CPU (s) |"
+        md[-1] += "---|---|"
     for r in rows:
         ep, er = pr(*r["ent"])
         vp, vr = pr(*r["ev"])
@@ -305,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         d = f"{r['ag_date'][0]}/{r['ag_date'][1]}"
         md.append(f"| {r['article']} | {r['lang']} | {ep} | {er} | {vp} | {vr} | {ar} | {d} | {pp} | {prr} | {cp} | {cr} | "
                   f"{'yes' if r['quotes'] else 'NO'} | {'yes' if r['valid'] else 'NO'} | {r['dup']} | {r['seconds']:.2f} |"
-                  + (f" {r['cli']:.2f} |" if args.cli_timing else ""))
+                  + (f" {r['cli']:.2f} | {r['cli_cpu']:.2f} |" if args.cli_timing else ""))
     ep, er = pr(*total["ent"])
     vp, vr = pr(*total["ev"])
     ap, ar = pr(*total["ag"])
@@ -315,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     md.append(f"| **total (micro)** | | **{ep}** | **{er}** | **{vp}** | **{vr}** | **{ar}** | **{total['ag_date'][0]}/{total['ag_date'][1]}** | "
               f"**{pp}** | **{prr}** | **{cp}** | **{cr}** | **{sum(r['quotes'] for r in rows)}/{len(rows)}** | "
               f"**{sum(r['valid'] for r in rows)}/{len(rows)}** | **{sum(r['dup'] for r in rows)}** | median {statistics.median(times):.2f} |"
-              + (f" median {statistics.median(r['cli'] for r in rows):.2f} |" if args.cli_timing else ""))
+              + (f" median {statistics.median(r['cli'] for r in rows):.2f} | median {statistics.median(r['cli_cpu'] for r in rows):.2f} |"
+                 if args.cli_timing else ""))
     md += ["", "Counts behind the totals (matched / drafted, found / gold):", "",
            f"- entities: {total['ent'][0]}/{total['ent'][1]} drafted match, {total['ent'][2]}/{total['ent'][3]} gold found",
            f"- dated events: {total['ev'][0]}/{total['ev'][1]} drafted match, {total['ev'][2]}/{total['ev'][3]} gold found",
@@ -326,8 +331,10 @@ def main(argv: list[str] | None = None) -> int:
            f"- time per article (`ingest` in a running process, the known entities read once): median "
            f"{statistics.median(times):.2f} s, max {max(times):.2f} s (the first article pays the imports)",
            *([f"- `coopgraph ingest FILE` end to end, a new process each time (start-up, reading data/ for the "
-              f"known entities, drafting, writing the draft): median {statistics.median(r['cli'] for r in rows):.2f} s, "
-              f"max {max(r['cli'] for r in rows):.2f} s"] if args.cli_timing else []),
+              f"known entities, drafting, writing the draft): wall median {statistics.median(r['cli'] for r in rows):.2f} s, "
+              f"max {max(r['cli'] for r in rows):.2f} s; CPU (user+system) median "
+              f"{statistics.median(r['cli_cpu'] for r in rows):.2f} s, max {max(r['cli_cpu'] for r in rows):.2f} s; "
+              f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"] if args.cli_timing else []),
            "", "Articles already merged into data/ were scored with their own source file left out of the gazetteer: "
            + "; ".join(f"{r['article']} (without {', '.join(r['left_out'])})" for r in rows if r["left_out"]) + "."]
     args.out.write_text("\n".join(md) + "\n", encoding="utf-8")

@@ -53,6 +53,19 @@ def folded_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
+def _subclass_axioms() -> list[tuple[Node, Node, Node]]:
+    """The project ontology's rdfs:subClassOf triples, read with the fast parser: a gazetteer
+    needs only these, and building the whole ontology graph in rdflib would double its cost."""
+    from coopgraph.load import rdflib_quads, read_quads
+    from coopgraph.resources import resource_dir
+
+    out = []
+    for path in sorted(resource_dir("ontology").glob("*.ttl")):
+        quads = [q for q in read_quads(path) if q.predicate.value == str(RDFS.subClassOf)]
+        out += [(s, p, o) for s, p, o, _ in rdflib_quads(path, quads)]
+    return out
+
+
 def _cjk(text: str) -> bool:
     return any("\u3400" <= c <= "\u9fff" for c in text)
 
@@ -107,14 +120,12 @@ class Gazetteer:
         ``graph`` may be a Dataset (its union is read); ``ontology`` (default: the project's)
         says which classes are organisations.
         """
-        from coopgraph.load import load_ontology
-
-        ontology = load_ontology() if ontology is None else ontology
+        subclass = list(ontology.triples((None, RDFS.subClassOf, None))) if ontology is not None else _subclass_axioms()
         org_classes = set(_ORG_ROOTS)
         grew = True
         while grew:
             grew = False
-            for sub, _, sup in ontology.triples((None, RDFS.subClassOf, None)):
+            for sub, _, sup in subclass:
                 if sup in org_classes and sub not in org_classes:
                     org_classes.add(sub)
                     grew = True

@@ -221,6 +221,7 @@ def _orgs_vi(text: str) -> list[Mention]:
     roles = sorted(lex["roles"], key=len, reverse=True)
     stop = set(lex["org_stop"])
     surnames = set(lex.get("surnames", []))
+    countries = [c for c in lexicon.common()["countries"] if not re.search(f"[{_CJK}]", c)]
     out: list[Mention] = []
     for m in re.finditer(r"(?<![\w])(" + "|".join(re.escape(h) for h in heads) + r")(?![\w])", text):
         if any(text.startswith(r, m.start()) and len(r) > len(m.group(1)) for r in roles):
@@ -269,6 +270,15 @@ def _orgs_vi(text: str) -> list[Mention]:
             after_pos = m.end() + words[k + run - 1].end()
             after = text[after_pos:after_pos + 3]
             nxt = words[k + run].group(1) if k + run < len(words) else ""
+            prev_word = words[k - 1].group(1) if k else ""
+            if prev_word.isupper() or "&" in prev_word:
+                break  # a lower-case word after an abbreviation is the sentence going on, not the name
+            so_far = text[:m.end() + words[k - 1].end()] if k else ""
+            if any(so_far.endswith(" " + c) for c in countries):
+                break  # after a country ("... Việt Nam tổ chức"), the sentence goes on
+            if nxt in stop and nxt not in ("và",) and run == 1:
+                last = after_pos  # "Chất lượng của ASEAN": the compound ends, the name with it
+                break
             ahead = text[after_pos:after_pos + 40]
             if not re.match(r"\s*[(),.;:\n]|\s*$", after):
                 tail = re.match(r"((?:[ \t]+[a-zà-ỹđ]+){1,3})[ \t]*\(", ahead)
@@ -281,6 +291,9 @@ def _orgs_vi(text: str) -> list[Mention]:
                 k += run
                 continue
             break
+        genitive = re.match(r"[ \t]+của[ \t]+[" + _UP + r"][\w&]*(?:[ \t]+[" + _UP + r"][\w&]*){0,3}(?=[ \t]*\()", text[last:])
+        if genitive and last > m.end():
+            last += genitive.end()  # "Ủy ban Tiêu chuẩn và Chất lượng của ASEAN (ACCSQ)": the name goes on
         name = text[m.start():last]
         paired = _paired_abbr(text, last)
         head_words = len(m.group(1).split())

@@ -313,3 +313,41 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
 def test_api_error_names_the_file(known, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="empty.txt"):
         ingest(ARTICLES / "empty.txt", known)
+
+
+# --------------------------------------------------------------------------- names next to names
+
+
+def _entity_labels(draft: Draft) -> dict[URIRef, str]:
+    return {s: str(o) for f in facts(draft, "entity") for s, p, o in f.triples if p == RDFS.label}
+
+
+def test_vietnamese_name_of_ministry_stops_at_the_ministers_name(known) -> None:
+    d = ingest(ARTICLES / "vi-minister.txt", known)
+    labels = _entity_labels(d)
+    assert "Bộ Công Thương" in labels.values() and "Nguyễn Hồng Diên" in labels.values()
+    assert not any("Diên" in v and "Bộ" in v for v in labels.values())
+    assert any(p == CG.titleAsStated and str(o) == "Bộ trưởng Bộ Công Thương" for s, p, o in triples(d, "post"))
+    # "Cập nhật: 09/10/2024 08:15" dates the article, and "ngày 8/10" is resolved from it
+    assert (d.source, DCTERMS.issued, Literal("2024-10-09", datatype=XSD.date)) in set(d.source_triples)
+    assert any(o == Literal("2024-10-08", datatype=XSD.date) for s, p, o in triples(d, "event"))
+    assert AG["jetro"] in labels  # the abbreviation the text pairs with the name
+
+
+def test_russian_genitive_names_and_roles(known) -> None:
+    d = ingest(ARTICLES / "ru-meeting.txt", known)
+    labels = set(_entity_labels(d).values())
+    assert "Государственного комитета по стандартизации Республики Беларусь" in labels
+    assert "Узбекского агентства по техническому регулированию" in labels
+    assert {"Елены Моргуновой", "Алишера Шукурова"} <= labels  # as written, in the genitive
+    posts = triples(d, "post")
+    assert any(p == CG.holder and o == PERSON["alishera-shukurova"] for s, p, o in posts)
+
+
+def test_chinese_name_with_bracketed_abbreviation_and_foreign_person(known) -> None:
+    d = ingest(ARTICLES / "zh-meeting.txt", known)
+    entity = triples(d, "entity")
+    assert (AG["din"], RDFS.label, Literal("德国标准化学会", lang="zh")) in entity
+    assert (AG["din"], CG.abbreviation, Literal("DIN")) in entity
+    assert any(str(o) == "克里斯托夫·温特哈尔特" for s, p, o in entity if p == RDFS.label)
+    assert any(p == RDF.type and o == CG.Project for s, p, o in triples(d, "plan"))

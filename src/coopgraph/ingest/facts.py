@@ -188,8 +188,11 @@ def _posts(passages: list[Passage], mentions: list[Mention], lang: str) -> list[
                 abs(org.start - p.start - rb) <= 9 or abs(ra - (org.end - p.start)) <= 3) else role_words
             if any(x.person is person.entity and x.org is org.entity for x in out):
                 continue
+            for close, open_ in ((")", "("), ("）", "（")):
+                if close in title and open_ not in title.split(close)[0]:
+                    title = title.split(close, 1)[1]  # "DIN)主席": the bracket's other half is outside
             confidence = 0.4 if fallback else (0.7 if abs(start - end) < 120 else 0.5)
-            out.append(PostFinding(person.entity, org.entity, title.strip(" ,"), roles.get(role, ""), p,
+            out.append(PostFinding(person.entity, org.entity, title.strip(" ,()（）"), roles.get(role, ""), p,
                                    p.text[start:end], confidence, role_words))
     return out
 
@@ -331,11 +334,20 @@ def _agreements(passages: list[Passage], mentions: list[Mention], lang: str, pub
         same.signed = same.signed or f.signed
         same.event = same.event or f.event
         same.topics += [t for t in f.topics if t not in same.topics]
+    both = [w.lower() for w in lex.get("both_sides", [])]
     for f in merged:
         if len(f.parties) < 2 and f.event is not None:
             for x in f.event.participants:
                 if x.kind == "org" and x not in f.parties:
                     f.parties.append(x)
+        if len(f.parties) < 2 and any(w in f.passage.text.lower() for w in both):
+            # "the sides signed an agreement": the sides of the meeting told before it
+            before = [e for e in events if e.passage.start <= f.passage.start and sum(x.kind == "org" for x in e.participants) >= 2]
+            if before:
+                for x in before[-1].participants:
+                    if x.kind == "org" and x not in f.parties:
+                        f.parties.append(x)
+                f.confidence = 0.5
     return merged
 
 

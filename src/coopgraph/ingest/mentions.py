@@ -20,7 +20,7 @@ from coopgraph.ingest.romanize import latin
 from coopgraph.namespaces import ID, mint
 
 _UP = "".join(sorted({chr(c) for c in range(0x41, 0x2000) if chr(c).isupper() and chr(c).isalpha()} - set("[]^-\\")))
-_ABBR = re.compile(r"\(\s*([A-Za-zÀ-ỹĐđА-Яа-яЁё&.\-]{2,15})\s*\)")
+_ABBR = re.compile(r"[(（]\s*([A-Za-zÀ-ỹĐđА-Яа-яЁё&.\-]{2,15})\s*[)）]")
 _CJK = "\u3400-\u9fff"
 
 
@@ -221,6 +221,7 @@ def _orgs_vi(text: str) -> list[Mention]:
     roles = sorted(lex["roles"], key=len, reverse=True)
     stop = set(lex["org_stop"])
     surnames = set(lex.get("surnames", []))
+    not_names = set(lex.get("not_names", []))
     countries = [c for c in lexicon.common()["countries"] if not re.search(f"[{_CJK}]", c)]
     out: list[Mention] = []
     for m in re.finditer(r"(?<![\w])(" + "|".join(re.escape(h) for h in heads) + r")(?![\w])", text):
@@ -249,8 +250,8 @@ def _orgs_vi(text: str) -> list[Mention]:
                 if k and any(word == h for h in heads) and last > m.end():
                     break  # another organisation begins
                 if k and word in surnames and k + 1 < len(words) and words[k + 1].group(1)[:1].isupper() \
-                        and (words[k - 1].group(1).isupper() or "&" in words[k - 1].group(1)):
-                    break  # a person's name after the abbreviation ("Bộ KH&CN Lê Xuân Định")
+                        and f"{word} {words[k + 1].group(1)}" not in not_names:
+                    break  # a person's name after the organisation's ("Bộ Công Thương Nguyễn Hồng Diên")
                 last = m.end() + words[k].end()
                 k += 1
                 continue
@@ -333,7 +334,8 @@ def _orgs_zh(text: str) -> list[Mention]:
         if len(name) <= len(m.group(0)) and len(name) <= 3:
             out.append(Mention(a, end, name, "org", head_only=True, confidence=0.4))
         elif len(name) >= 3:
-            out.append(Mention(a, end, name, "org", confidence=0.6))
+            paired = _paired_abbr(text, end)
+            out.append(Mention(a, end, name, "org", abbr=paired[0] if paired else None, confidence=0.8 if paired else 0.6))
     # adjoining pieces (市场监管总局 + 计量司) are one name: the later, longer one wins below
     return out
 
@@ -341,6 +343,8 @@ def _orgs_zh(text: str) -> list[Mention]:
 def _orgs_ru(text: str) -> list[Mention]:
     lex = lexicon.language("ru")
     heads = {h.lower() for h in lex["org_heads"]}
+    countries = set(lexicon.common()["countries"])
+    tail_caps = set(lex.get("tail_caps", []))
     out: list[Mention] = []
     tokens = list(re.finditer(r"[А-Яа-яЁё-]+|[,.;:!?\"«»()]", text))
     for i, t in enumerate(tokens):
@@ -357,11 +361,20 @@ def _orgs_ru(text: str) -> list[Mention]:
         k = i + 1
         while k < len(tokens):
             nw = tokens[k].group(0)
-            if nw in ("по", "и") and k + 1 < len(tokens) and re.fullmatch(r"[А-Яа-яЁё-]+", tokens[k + 1].group(0)):
+            if nw in ("по", "и") and k + 1 < len(tokens) and re.fullmatch(r"[а-яё-]+", tokens[k + 1].group(0)):
+                after_po = nw == "по"
                 k += 1
+                if after_po:  # "по техническому регулированию": the words "по" governs
+                    while k < len(tokens) and re.fullmatch(r"[а-яё-]+", tokens[k].group(0)) and tokens[k].group(0) not in ("и", "в", "с", "на") \
+                            and k - b <= 4:
+                        b = k
+                        k += 1
                 continue
-            if re.fullmatch(r"[А-Яа-яЁё-]+", nw) and (nw[0].isupper() or nw.endswith(
-                    ("ации", "ии", "ов", "ей", "их", "ых", "ства", "ции", "ти", "ки", "ры"))) and k - b <= 3:
+            # a capitalised word goes on the name when it is a country ("России", "Руритании":
+            # the genitive of a country ends so), not a person's name in the genitive
+            capital_ok = nw in countries or nw in tail_caps or nw.endswith(("ии", "ия", "ай", "ь", "ан", "ея"))
+            if re.fullmatch(r"[А-Яа-яЁё-]+", nw) and ((nw[0].isupper() and capital_ok) or (nw[0].islower() and nw.endswith(
+                    ("ации", "ии", "ов", "ей", "их", "ых", "ства", "ции", "ти", "ки", "ры")))) and k - b <= 3:
                 b = k
                 k += 1
                 continue
@@ -383,7 +396,7 @@ def _name_tokens(text: str, pos: int, max_tokens: int = 5) -> int:
     n = 0
     k = pos
     while n < max_tokens:
-        m = re.match(r"[ \t]*([" + _UP + r"А-ЯЁ][\w’'-]*\.?|bin|binti|al|van|von|de|hae)(?=[\s,;:)–-]|$)", text[k:])
+        m = re.match(r"[ \t]*([" + _UP + r"А-ЯЁ]\.|[" + _UP + r"А-ЯЁ][\w’'-]*|bin|binti|al|van|von|de|hae)(?=[\s,.;:)–-]|$)", text[k:])
         if not m:
             break
         word = m.group(1)
@@ -413,13 +426,13 @@ def _people(text: str, lang: str, orgs: list[Mention]) -> list[Mention]:
                 continue  # 委员 of 委员会: part of a name
             k = m.end()
             while k < len(text) and (("\u3400" <= text[k] <= "\u9fff" and text[k] not in stop) or (
-                    text[k] in "·?•" and k + 1 < len(text) and "\u3400" <= text[k + 1] <= "\u9fff")) and k - m.end() < 8:
+                    text[k] in "·?•" and k + 1 < len(text) and "\u3400" <= text[k + 1] <= "\u9fff")) and k - m.end() < 14:
                 if any(text.startswith(r, k) for r in roles) and k > m.end():
                     break
                 k += 1
             name = text[m.end():k]
             foreign = re.search("[·?•]", name) is not None
-            if 2 <= len(name) <= (8 if foreign else 3) and (foreign or name[0] in surnames):
+            if 2 <= len(name) <= (14 if foreign else 3) and (foreign or name[0] in surnames):
                 out.append(Mention(m.end(), k, name, "person", confidence=0.7))
             # a name just before the role (钢特穆尔局长, 杜跃军副司长)
             a = m.start()
@@ -487,6 +500,8 @@ def _people(text: str, lang: str, orgs: list[Mention]) -> list[Mention]:
             k = text.find(words[0], k) + len(words[0])
             k += len(text[k:]) - len(text[k:].lstrip())
             words = words[1:]
+        if any(name.startswith(x) for x in lex.get("not_names", [])):
+            continue  # a place written like a name ("Hà Nội")
         if any(re.search(rf"(?<![\w]){re.escape(c)}[ \t]+$", text[max(0, k - 12):k]) for c in lex.get("place_cues", [])):
             continue  # "tỉnh Giang Tô", "tại Hà Nội": a place
         name = " ".join(words)

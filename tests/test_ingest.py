@@ -351,3 +351,16 @@ def test_chinese_name_with_bracketed_abbreviation_and_foreign_person(known) -> N
     assert (AG["din"], CG.abbreviation, Literal("DIN")) in entity
     assert any(str(o) == "克里斯托夫·温特哈尔特" for s, p, o in entity if p == RDFS.label)
     assert any(p == RDF.type and o == CG.Project for s, p, o in triples(d, "plan"))
+
+
+def test_english_dateline_city_owner_and_past_agreement(known) -> None:
+    d = ingest(ARTICLES / "en-visit.txt", known)
+    labels = _entity_labels(d)
+    assert labels[AG["tisi"]] == "Thai Industrial Standards Institute"  # not "Thailand's ...", not "BANGKOK — ..."
+    assert not any("BANGKOK" in v for v in labels.values())
+    assert (d.source, DCTERMS.issued, Literal("2024-04-03", datatype=XSD.date)) in set(d.source_triples)
+    assert any(o == Literal("2024-04-02", datatype=XSD.date) for s, p, o in triples(d, "event"))
+    agreement = triples(d, "agreement")
+    # "the MoU signed by the two agencies in 2019": mentioned from the past, signed in a year
+    assert any(p == CG.signedInYear and o == Literal("2019", datatype=XSD.gYear) for s, p, o in agreement)
+    assert not any(p == CG.signedOn for s, p, o in agreement)

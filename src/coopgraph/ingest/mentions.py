@@ -83,6 +83,10 @@ def _acronyms(text: str, lang: str) -> list[Mention]:
             continue  # a heading in capitals, not an abbreviation
         if _heading(text, m.start()):
             continue
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if len(word) > 3 and word.isupper() and not text[line_start:m.start()].strip(" \t,") \
+                and re.match(r"[ \t]*(?:[,—–:]|-\s)", text[m.end():]):
+            continue  # a dateline's city in capitals ("BANGKOK — ..."), not an organisation
         if re.search(r"\(\s*$", text[:m.start()]) and _agreement_before(text, m.start(), lang):
             continue  # the abbreviation of an agreement (TCP), not of an organisation
         before = text[max(0, m.start() - 6):m.start()]
@@ -160,8 +164,10 @@ def _orgs_latin(text: str, lang: str) -> list[Mention]:
         while j + 1 < len(tokens):
             nxt = tokens[j + 1].group(0)
             gap = text[tokens[j].end():tokens[j + 1].start()]
-            if "\n" in gap or "(" in gap or ")" in gap:
-                break
+            if "\n" in gap or gap.strip() not in ("", ","):
+                break  # a line break, a bracket, a dash: another phrase begins
+            if re.search(r"(?:’s|'s)$", tokens[j].group(0)):
+                break  # "Thailand's Thai Industrial Standards Institute": the owner is not the name
             if j > i and (nxt in role_words or (gap.strip() == "," and any(text.startswith(r, tokens[j + 1].start())
                                                                              for r in roles))):
                 break
@@ -174,6 +180,9 @@ def _orgs_latin(text: str, lang: str) -> list[Mention]:
                 j += 1
             else:
                 break
+        while i < last_cap and (re.search(r"(?:’s|'s)$", tokens[i].group(0)) or (
+                tokens[i].group(0).isupper() and len(tokens[i].group(0)) > 3 and not tokens[i + 1].group(0).isupper())):
+            i += 1  # an owner ("Thailand's") or a dateline city in capitals before the name
         words = [tokens[k].group(0).rstrip(".") for k in range(i, last_cap + 1)]
         a, b = tokens[i].start(), tokens[last_cap].end()
         if text[b - 1] == "." and tokens[last_cap].group(0) not in ("Co.", "Inc."):

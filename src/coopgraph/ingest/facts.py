@@ -273,6 +273,8 @@ def _events(passages: list[Passage], mentions: list[Mention], lang: str, publish
             for x in e.participants:
                 if x not in same.participants:
                     same.participants.append(x)
+            if e.frames is not None and same.frames is None:
+                same.frames = e.frames
     for e in merged:
         if e.frames is not None:
             signing = canonical.get(id(e.frames), e.frames)
@@ -310,6 +312,11 @@ def _agreements(passages: list[Passage], mentions: list[Mention], lang: str, pub
         dates = _dates(p, lang, published, dateline)
         for a, b, kind in found[:2]:
             date = None
+            if lang == "zh" and signed_here:
+                # a Chinese sentence chains clauses with commas: the instrument signed is the one
+                # in the clause of the verb ("就…备忘录文本进行了磋商,并签署了会谈纪要")
+                clause = re.split(r"[,，;；]", p.text[:a])[-1] + p.text[a:b] + re.split(r"[,，;；。]", p.text[b:])[0]
+                signed_here = any(v in clause for v in signs)
             if signed_here and dates:
                 d = min(dates, key=lambda d: abs(d.start - a))
                 date = d.value

@@ -353,6 +353,14 @@ def main(argv: list[str] | None = None) -> int:
               f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"] if args.cli_timing else []),
            "", "Articles already merged into data/ were scored with their own source file left out of the gazetteer: "
            + "; ".join(f"{r['article']} (without {', '.join(r['left_out'])})" for r in rows if r["left_out"]) + "."]
+    md += ["", "Notes:", "",
+           "- These articles are a sample for developing ingest, not its target: no rule or lexicon entry names one of "
+           "their entities, phrases or dates (the lexicons in src/coopgraph/ingest/lexicon/ hold generic words only), and "
+           "the same scores are to be measured on articles nobody has seen.",
+           "- An agreement whose parties the text gives only as countries (\"the Korea-ASEAN agreement\") is not drafted: "
+           "cg:party takes organisations, and two are needed; such agreements count as not found here.",
+           "- Times were measured on this 2-CPU machine shared with other sessions (the load average above); the CPU time "
+           "is what one article costs, the wall time what it costs while others run."]
     args.out.write_text("\n".join(md) + "\n", encoding="utf-8")
     print("\n".join(md[6:]))
     return 0

@@ -364,3 +364,26 @@ def test_english_dateline_city_owner_and_past_agreement(known) -> None:
     # "the MoU signed by the two agencies in 2019": mentioned from the past, signed in a year
     assert any(p == CG.signedInYear and o == Literal("2019", datatype=XSD.gYear) for s, p, o in agreement)
     assert not any(p == CG.signedOn for s, p, o in agreement)
+
+
+def test_known_names_in_other_cases_and_with_typing_quirks(tmp_path: Path) -> None:
+    from rdflib import Graph
+
+    from coopgraph.ingest.gazetteer import Gazetteer
+
+    graph = Graph()
+    graph.add((AG["rosstandart"], RDF.type, CG.StandardsBody))
+    graph.add((AG["rosstandart"], RDFS.label, Literal("Росстандарт", lang="ru")))
+    graph.add((PERSON["ji-zhengkun"], RDF.type, FOAF.Person))
+    graph.add((PERSON["ji-zhengkun"], RDFS.label, Literal("纪正昆", lang="zh")))
+    graph.add((AG["stameq"], RDF.type, CG.StandardsBody))
+    graph.add((AG["stameq"], RDFS.label, Literal("Tổng cục Tiêu chuẩn Đo lường Chất lượng", lang="vi")))
+    known = Gazetteer.from_graph(graph)
+    hits = {text[h.start:h.end]: h.iri for text in (
+        "Документ подписали руководитель Росстандарта и директор бюро.",
+        "国家标准委主任纪正 昆出席。",
+        "Tong cuc Tieu chuan Do luong\nChat luong va Vien Do luong.",
+    ) for h in known.find(text)}
+    assert hits["Росстандарта"] == AG["rosstandart"]
+    assert hits["纪正 昆"] == PERSON["ji-zhengkun"]
+    assert hits["Tong cuc Tieu chuan Do luong\nChat luong"] == AG["stameq"]  # no diacritics, a line break

@@ -41,6 +41,10 @@ def folded_with_map(text: str) -> tuple[str, list[int]]:
     space = False
     for i, c in enumerate(text):
         if c.isspace():
+            # a space inside a Chinese name ("纪正 昆") is a typing quirk, not a word break
+            nxt = next((d for d in text[i + 1:i + 4] if not d.isspace()), "")
+            if out and _cjk(out[-1]) and _cjk(nxt):
+                continue
             if out and not space:
                 out.append(" ")
                 where.append(i)
@@ -64,6 +68,10 @@ def _subclass_axioms() -> list[tuple[Node, Node, Node]]:
         quads = [q for q in read_quads(path) if q.predicate.value == str(RDFS.subClassOf)]
         out += [(s, p, o) for s, p, o, _ in rdflib_quads(path, quads)]
     return out
+
+
+_CYRILLIC = re.compile(r"[а-яё]", re.I)
+_RU_ENDING = re.compile(r"(?:ами|ями|ого|ему|ому|ой|ей|ом|ем|ах|ях|ов|ев|ую|а|я|у|ю|е|ы|и)(?![а-яё])", re.I)
 
 
 def _cjk(text: str) -> bool:
@@ -179,6 +187,8 @@ class Gazetteer:
             while (i := folded.find(name, start)) >= 0:
                 start = i + 1
                 a, b = where[i], where[i + len(name) - 1] + 1
+                if _CYRILLIC.match(name[-1]) and (ending := _RU_ENDING.match(text, b)):
+                    b = ending.end()  # a Russian name in another case ("Росстандарта", "Росстандартом")
                 if not _cjk(name) and ((a > 0 and _word(text[a - 1])) or (b < len(text) and _word(text[b]))):
                     continue
                 exact = text[a:b] in self.entities[next(iter(iris))].names

@@ -387,3 +387,13 @@ def test_known_names_in_other_cases_and_with_typing_quirks(tmp_path: Path) -> No
     assert hits["Росстандарта"] == AG["rosstandart"]
     assert hits["纪正 昆"] == PERSON["ji-zhengkun"]
     assert hits["Tong cuc Tieu chuan Do luong\nChat luong"] == AG["stameq"]  # no diacritics, a line break
+
+
+def test_a_hope_is_not_a_commitment(known, tmp_path: Path) -> None:
+    article = tmp_path / "hope.txt"
+    article.write_text("STAMEQ and the Korea Productivity Center (KPC) met on 3 May 2024.\n"
+                       "STAMEQ hopes that KPC will open an office in Hanoi.\n"
+                       "KPC will send two experts to STAMEQ in June.\n", encoding="utf-8")
+    d = ingest(article, known)
+    texts = [str(o) for s, p, o in triples(d, "commitment") if p == CG.text]
+    assert texts == ["KPC will send two experts to STAMEQ in June."]

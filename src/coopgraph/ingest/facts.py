@@ -366,8 +366,8 @@ def _commitments(passages: list[Passage], mentions: list[Mention], lang: str,
         low = p.text.lower()
         if not any(c.lower() in low if lang != "zh" else c in p.text for c in cues):
             continue
-        if lang == "en" and re.search(r"\b(hope|hopes|hoped|proposed|would like)\b", low):
-            continue
+        if _hedged(p.text, lang, cues):
+            continue  # a hope, a proposal: not a commitment
         by: list[Entity] = []
         for m in mentions:
             if _in(m, p) and m.entity is not None and m.kind in ("org", "person") and m.entity not in by:
@@ -456,6 +456,21 @@ def _plans(passages: list[Passage], mentions: list[Mention], lang: str) -> list[
 def fold_eq(a: str, b: str) -> bool:
     """The same words, case and spacing aside."""
     return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def _hedged(text: str, lang: str, cues: list[str]) -> bool:
+    """Whether the first will/agree of a sentence is governed by a hope or a proposal in its own
+    clause ("hopes that the two sides will", "希望双方将"): that is not a commitment."""
+    low = text.lower()
+    at = [low.find(c.lower()) for c in cues if c.lower() in low]
+    if not at:
+        return False
+    cue = min(at)
+    for w in lexicon.language(lang).get("not_commit", []):
+        for m in re.finditer(re.escape(w) if lang == "zh" else rf"(?<![\w]){re.escape(w)}(?![\w])", low):
+            if m.start() < cue and not re.search(r"[,;，；。.]", low[m.end():cue]):
+                return True
+    return False
 
 
 def find_facts(passages: list[Passage], mentions: list[Mention], lang: str, published: str | None,

@@ -720,8 +720,7 @@ def _new_entity(m: Mention, lang: str, gazetteer: Gazetteer, existing: set[URIRe
         iri = mint("country", english or latin(m.text))
         return Entity(iri, "country", iri not in existing, m.text, english=english, cls="Country")
     if m.kind == "person":
-        name = " ".join(_russian_stem(w) if lang == "ru" and w.endswith(("а", "я")) and i == 0 and False else w for i, w in enumerate(m.text.split()))
-        iri = mint("person", latin(name, person=True))
+        iri = mint("person", latin(m.text, person=True))
         return Entity(iri, "person", iri not in existing, m.text)
     slug_text = latin(m.abbr or (_russian_stem(m.text) if lang == "ru" and " " not in m.text else m.text))
     known = gazetteer.lookup(m.abbr) if m.abbr else None

@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "coopgraph.cli_scale",  # synth, update
     "coopgraph.cli_review",  # review
     "coopgraph.cli_merge",  # merge
+    "coopgraph.cli_ingest",  # ingest
 )
 
 EXIT_CODES = """exit codes:

@@ -31,6 +31,13 @@ CGD = Namespace("https://w3id.org/coopgraph/draft#")
 SOURCE = Namespace(str(ID) + "source/")
 DRAFT = Namespace(str(ID) + "draft/")
 
+#: Prefixes a draft's TriG shortens entity IRIs with (those of data/), so a curator reads
+#: ``ag:kats`` rather than the whole IRI; ``fact:`` and ``ev:`` are the draft's own facts and passages.
+DRAFT_ID_PREFIXES = {name: f"{ID}{kind}/" for name, kind in (
+    ("ag", "org"), ("person", "person"), ("post", "post"), ("tenure", "tenure"), ("mtg", "meeting"),
+    ("side", "side"), ("att", "attendance"), ("agr", "agreement"), ("cmt", "commitment"), ("country", "country"),
+    ("role", "role"), ("mtype", "meeting-type"), ("status", "status"), ("topic", "topic"))}
+
 DECISIONS = ("pending", "accepted", "rejected", "corrected")
 #: Decisions whose facts merge writes.
 KEPT = ("accepted", "corrected")
@@ -205,7 +212,8 @@ def write_draft(draft: Draft, path: Path) -> None:
         if link.replaced_by is not None:
             meta.append((link.iri, CGD.replacedBy, link.replaced_by))
     graphs[draft.iri] = meta
-    prefixes = {**PREFIXES, "cgd": str(CGD), "draft": str(DRAFT), "src": str(SOURCE)}
+    prefixes = {**PREFIXES, "cgd": str(CGD), "draft": str(DRAFT), "src": str(SOURCE),
+                "fact": f"{draft.iri}/", "ev": f"{ID}evidence/{draft.slug}/", **DRAFT_ID_PREFIXES}
     text = to_trig(graphs, prefixes, header=f"# coopgraph draft of {draft.source}: review it with `coopgraph review`.\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     # A temporary file of its own in the same folder, then one rename: a reader (or a second

@@ -137,8 +137,19 @@ class Virtuoso:
         path = self.folder / "virtuoso.log"
         return " | ".join(path.read_text(errors="replace").splitlines()[-5:]) if path.exists() else ""
 
+    def wait_exit(self, seconds: float) -> None:
+        """Wait up to ``seconds`` for the process to end by itself (after a crashing query)."""
+        if self.proc is not None:
+            try:
+                self.proc.wait(seconds)
+            except subprocess.TimeoutExpired:
+                pass
+
     def stop(self) -> None:
         if self.proc is None:
+            return
+        if self.proc.poll() is not None:
+            self.proc = None
             return
         self.proc.terminate()
         try:

@@ -217,3 +217,14 @@ def test_a_store_without_default_graph_gets_the_merge_named(real_graph) -> None:
         thread.join(5)
     assert report.default_graph == MERGED_GRAPH and MERGED_GRAPH in server.graphs and DEFAULT not in server.graphs
     assert "WARNING" in (report.warning or "") and "--default-graph" in (report.warning or "")
+
+
+def test_an_entity_is_found_by_every_short_form(real_graph) -> None:  # noqa: ANN001
+    """Results print id:org/sac; the docs write org/sac: both name the entity wherever one is asked for."""
+    from coopgraph.namespaces import ID, short_iri
+
+    sac = ID["org/sac"]
+    for text in ("id:org/sac", "org/sac", str(sac), "SAC"):
+        assert real_graph.resolve(text) == sac, text
+    assert short_iri("cg:Agency") == real_graph.resolve("cg:Agency")
+    assert short_iri("Standardization Administration of China") is None  # a name: needs the graph

@@ -41,7 +41,7 @@ TransactionFile = {dir}/virtuoso-temp.trx
 Striping = 0
 
 [Parameters]
-ServerPort = {sql_port}
+ServerPort = 127.0.0.1:{sql_port}
 DisableUnixSocket = 1
 CaseMode = 2
 DirsAllowed = ., {dir}
@@ -51,7 +51,7 @@ ThreadsPerQuery = 2
 CheckpointInterval = 0
 
 [HTTPServer]
-ServerPort = {http_port}
+ServerPort = 127.0.0.1:{http_port}
 ServerRoot = /var/lib/virtuoso-opensource-7/vsp
 ServerThreads = 8
 Charset = UTF-8

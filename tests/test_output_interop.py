@@ -140,3 +140,19 @@ def test_ontology_page_documents_every_term_offline(real_build: Path) -> None:
 def test_void_lists_the_page_with_an_absolute_iri(real_build: Path) -> None:
     text = (real_build / "void.ttl").read_text(encoding="utf-8")
     assert "<https://w3id.org/coopgraph/download/ontology.html>" in text
+
+
+def test_ontology_page_renders_in_a_real_browser(real_build: Path, browser) -> None:  # noqa: ANN001
+    """Chromium opens the page from disk with no error, every term's entry is laid out, and a
+    term's anchor (#Agency, as the page's own links use) scrolls to that entry."""
+    page = real_build / "ontology.html"
+    browser.open(page.as_uri() + "#Agency")
+    assert browser.errors == [], browser.errors
+    assert browser.js("document.querySelectorAll('section.term').length") == 149
+    assert browser.js("document.querySelectorAll('section.term[id]:not(:empty) dl dd').length") > 149 * 4
+    assert browser.js("document.querySelector('section.term:target').id") == "Agency"
+    broken = browser.js("Array.from(document.querySelectorAll('a[href^=\"#\"]'))"
+                        ".filter(a => !document.getElementById(a.getAttribute('href').slice(1))).length")
+    assert broken == 0  # every link to a term lands on its entry
+    shown = browser.js("getComputedStyle(document.querySelector('section.term:target')).borderLeftColor")
+    assert shown == "rgb(204, 102, 0)"  # the style, inline, applies offline

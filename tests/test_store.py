@@ -228,3 +228,16 @@ def test_an_entity_is_found_by_every_short_form(real_graph) -> None:  # noqa: AN
         assert real_graph.resolve(text) == sac, text
     assert short_iri("cg:Agency") == real_graph.resolve("cg:Agency")
     assert short_iri("Standardization Administration of China") is None  # a name: needs the graph
+
+
+def test_cli_push_takes_a_graph_in_the_short_form_results_print(fake_store: FakeStore, real_build: Path,
+                                                                real_graph) -> None:  # noqa: ANN001
+    from coopgraph.namespaces import ID
+
+    name = next(g for g in graphs_of(real_graph) if g.startswith(str(ID) + "evidence/") and any(c.isupper() for c in g))
+    short = "id:" + name[len(str(ID)):]
+    endpoint = f"http://127.0.0.1:{fake_store.server_address[1]}/store"
+    done = run_cli("push", "--build", str(real_build), "--endpoint", endpoint, "--graph", short, "--quiet",
+                   env={"COOPGRAPH_HOME": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert list(fake_store.graphs) == [name] and "1 of 1 graphs loaded" in done.stdout

@@ -78,6 +78,7 @@ def curie(iri: str) -> str | None:
 
 
 _KIND_SLUG = re.compile(r"[a-z][a-z-]*/[a-z0-9][a-z0-9/-]*")
+_ID_LOCAL = re.compile(r"[a-z][a-z-]*/[A-Za-z0-9][A-Za-z0-9/._~-]*")
 
 
 def short_iri(text: str) -> URIRef | None:
@@ -91,8 +92,8 @@ def short_iri(text: str) -> URIRef | None:
     if "://" in text or text.startswith("urn:"):
         return URIRef(text)
     prefix, sep, local = text.partition(":")
-    if sep and prefix == "id" and _KIND_SLUG.fullmatch(local):
-        return ID[local]
+    if sep and prefix == "id" and _ID_LOCAL.fullmatch(local):
+        return ID[local]  # as results print it: evidence locators keep their case (L13-s2)
     if sep and prefix in PREFIXES and local and not local.startswith("//"):
         return URIRef(PREFIXES[prefix] + local)
     if _KIND_SLUG.fullmatch(text):

@@ -179,8 +179,23 @@ def _request(url: str, method: str, body: bytes | None, headers: Mapping[str, st
 
     An answer from the store (an HTTP error status) is a :class:`QueryError` for a 4xx (the
     request was wrong) and a :class:`RemoteError` for a 5xx; no answer, or none in time, is a
-    :class:`RemoteError`. ``user`` (``USER:PASSWORD``) answers the store's challenge.
+    :class:`RemoteError`. ``user`` (``USER:PASSWORD``) answers the store's challenge; when a
+    digest challenge this process kept has gone stale (the store restarted), it is fetched
+    again and the request, a PUT or a query and so safe to repeat, is sent once more.
     """
+    try:
+        return _exchange(url, method, body, headers, timeout, user)
+    except QueryError as e:
+        key = (_origin(url), user or "")
+        cut = ("Connection reset", "ConnectionReset", "Broken pipe", "BrokenPipe")
+        stale = str(e).startswith("HTTP 401") or any(word in str(e) for word in cut)
+        if not (user and stale and _DIGESTS.pop(key, None)):
+            raise
+    return _exchange(url, method, body, headers, timeout, user)
+
+
+def _exchange(url: str, method: str, body: bytes | None, headers: Mapping[str, str], timeout: float,
+              user: str | None) -> bytes:
     request = urllib.request.Request(url, data=body, method=method, headers={"User-Agent": USER_AGENT, **headers})
     _preauthorize(request, url, user, timeout)
     deadline = _Deadline(timeout)

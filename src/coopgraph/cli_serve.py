@@ -113,7 +113,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "coopgraph push --endpoint http://localhost:7878/store", _cmd_push)
     p.add_argument("--endpoint", required=True, metavar="URL", help="the store's Graph Store Protocol URL")
     p.add_argument("--graph", action="append", metavar="IRI",
-                   help="push only this graph (repeatable; 'default' is the default graph)")
+                   help="push only this graph (repeatable): an IRI, a short form as results print it "
+                        "(id:evidence/...), or 'default', the merged default graph")
     p.add_argument("--build", default="build", metavar="DIR", help="build folder to push (default: build)")
     p.add_argument("--user", metavar="USER:PASSWORD",
                    help="HTTP basic or digest authentication, as the store asks (Virtuoso's "

@@ -179,7 +179,7 @@ def test_other_turtle_outputs_parse_in_both(built: Path, name: str) -> None:
 def test_void_describes_distributions(built: Path) -> None:
     text = (built / "void.ttl").read_text()
     for name in OUTPUTS:
-        assert f"<{name}>" in text
+        assert f"<https://w3id.org/coopgraph/download/{name}>" in text  # absolute: no @base needed
     assert "creativecommons.org/licenses/by/4.0" in text
 
 

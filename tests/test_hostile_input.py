@@ -271,7 +271,7 @@ def test_push_deadline_is_per_request_and_the_failure_says_what_is_loaded(trickl
     proc = run_cli("push", "--build", str(good["build"]), "--endpoint", trickling.endpoint, "--timeout", "2")
     elapsed = time.monotonic() - start
     total = sum(1 for line in proc.stdout.splitlines() if line.startswith(("loaded ", "FAILED ", "not loaded ")))
-    assert_one_error(proc, 3, "within 2 s (--timeout)", f"2 of {total} graphs are now in the store",
+    assert_one_error(proc, 2, "within 2 s (--timeout)", f"2 of {total} graphs are now in the store",
                      f"{total - 2} are not", "re-running the same push is safe")
     assert elapsed < 15, f"push held {elapsed:.1f}s with --timeout 2"  # bytes kept coming for ever
     assert len(trickling.puts) == 3  # two loaded, the third timed out, the rest never sent
@@ -280,7 +280,7 @@ def test_push_deadline_is_per_request_and_the_failure_says_what_is_loaded(trickl
 
 def test_exit_codes_are_documented() -> None:
     proc = run_cli("--help")
-    assert "3  a remote store or endpoint could not be reached or did not complete" in proc.stdout
+    assert "or a remote store or\n     endpoint that could not be reached or did not complete" in proc.stdout
     proc = run_cli("push", "--help")
     assert "whole request" in proc.stdout
 

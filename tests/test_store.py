@@ -1,16 +1,13 @@
 """Real triple stores: push to a real Oxigraph server, query it remotely, survive a failing store.
 
 The Oxigraph server is the ``oxigraph`` binary from PyPI, started on a free loopback port by the
-fixture and stopped after the module; the failing store is a tiny Graph Store Protocol server
-written here, which accepts N graphs and then answers 500.
+fixture (without --union-default-graph) and stopped after the module; the failing store is a
+tiny Graph Store Protocol server written here, which accepts N graphs and then answers 500.
+Virtuoso: tests/test_store_virtuoso.py.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -20,40 +17,25 @@ from pathlib import Path
 import pytest
 
 from _server_support import QUERIES_DIR, embedded_rows, free_port, rows_of_result, wait_for_port
+from _stores import OxigraphServer, need, oxigraph_binary
 from _support import ROOT, run_cli
 from coopgraph.queries import QueryLibrary
-from coopgraph.store import DEFAULT, PushError, graphs_of, push, remote_query, remote_run
+from coopgraph.store import DEFAULT, MERGED_GRAPH, PushError, graphs_of, push, remote_query, remote_run
 
 NAMES = QueryLibrary(QUERIES_DIR).names()
 
 
-def oxigraph_binary() -> str | None:
-    beside = Path(sys.executable).parent / "oxigraph"
-    return str(beside) if beside.exists() else shutil.which("oxigraph")
-
-
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Oxigraph server on loopback, union default graph on (as the docs tell users)."""
-    binary = oxigraph_binary()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but the oxigraph binary is missing: pip install oxigraph")
-        pytest.skip("the oxigraph binary is not installed (pip install oxigraph)")
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")), "--bind", f"127.0.0.1:{port}",
-         "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    """A real Oxigraph server on loopback, WITHOUT union default graph: push gives it the merged
+    default graph, so the named queries must agree with the embedded engines on that alone."""
+    binary = need(oxigraph_binary(), "the oxigraph binary", "pip install oxigraph")
+    server = OxigraphServer(binary, tmp_path_factory.mktemp("oxigraph"))
     try:
-        wait_for_port(port, proc)
-        yield f"http://127.0.0.1:{port}"
+        wait_for_port(server.port, server.proc)
+        yield server.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -91,12 +73,23 @@ def test_cli_push_and_remote_query(oxigraph: str, real_build: Path, real_graph) 
     env = {"COOPGRAPH_HOME": str(ROOT)}
     done = run_cli("push", "--build", str(real_build), "--endpoint", oxigraph + "/store", "--quiet", env=env)
     assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 1 and done.stderr == ""  # --quiet: the summary line, nothing else
     assert f"{len(graphs_of(real_graph))} of {len(graphs_of(real_graph))} graphs loaded" in done.stdout
     name = "partners"
     out = run_cli("query", name, "--endpoint", oxigraph + "/query", "--format", "tsv", env=env)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert len(lines) - 1 == len(embedded_rows(real_graph, name))
+    # an entity as a name (resolved in the pushed build), as id:org/sac (as results show it), as org/sac
+    expected = rows_of_result(real_graph.query(name, agency="SAC"))
+    for agency in ("SAC", "id:org/sac", "org/sac", "https://w3id.org/coopgraph/id/org/sac"):
+        out = run_cli("query", name, "--endpoint", oxigraph + "/query", "--build", str(real_build),
+                      "-p", f"agency={agency}", "--format", "tsv", env=env)
+        assert out.returncode == 0, (agency, out.stderr)
+        assert len(out.stdout.splitlines()) - 1 == len(expected) > 0, agency
+    out = run_cli("query", name, "--endpoint", oxigraph + "/query", "--build", str(real_build / "nothing"),
+                  "-p", "agency=SAC", env=env)
+    assert out.returncode == 2 and "a name needs the build it is in" in out.stderr
 
 
 def test_remote_errors_are_one_line(oxigraph: str) -> None:
@@ -116,8 +109,9 @@ class FakeStore(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, fail_after: int | None) -> None:
+    def __init__(self, fail_after: int | None, refuse_default: bool = False) -> None:
         self.fail_after = fail_after
+        self.refuse_default = refuse_default
         self.puts = 0
         self.graphs: dict[str, bytes] = {}
         self.lock = threading.Lock()
@@ -136,6 +130,7 @@ class FakeStoreHandler(BaseHTTPRequestHandler):
         name = DEFAULT if "default" in query else query["graph"][0]
         with self.server.lock:
             failing = self.server.fail_after is not None and self.server.puts >= self.server.fail_after
+            failing = failing or (name == DEFAULT and self.server.refuse_default)
             if not failing:
                 self.server.puts += 1
                 self.server.graphs[name] = body  # PUT replaces
@@ -189,3 +184,60 @@ def test_push_only_some_graphs(fake_store: FakeStore, real_graph) -> None:  # no
     assert [g for g, _ in report.loaded] == [names[-1]]
     with pytest.raises(UsageError, match="not a graph of this build"):
         push(real_graph, endpoint, only=["urn:nothing"])
+
+
+def test_the_default_graph_is_the_merge(pushed: str, real_graph) -> None:  # noqa: ANN001
+    """Without union-default-graph, the store's default graph is the merge, each triple once."""
+    merged = graphs_of(real_graph)[DEFAULT]
+    n = remote_query(pushed + "/query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(n.rows[0][0]) == len(set(merged)) == len(merged)
+    local = real_graph.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(next(iter(local))[0]) == len(merged)
+
+
+def test_unreachable_store_exits_2_and_says_how_many_graphs(real_build: Path) -> None:
+    endpoint = f"http://127.0.0.1:{free_port()}/store"
+    done = run_cli("push", "--build", str(real_build), "--endpoint", endpoint, "--quiet",
+                   env={"COOPGRAPH_HOME": str(ROOT)})
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot reach" in lines[0] and "0 of " in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_store_without_default_graph_gets_the_merge_named(real_graph) -> None:  # noqa: ANN001
+    server = FakeStore(fail_after=None, refuse_default=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        report = push(real_graph, f"http://127.0.0.1:{server.server_address[1]}/store")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    assert report.default_graph == MERGED_GRAPH and MERGED_GRAPH in server.graphs and DEFAULT not in server.graphs
+    assert "WARNING" in (report.warning or "") and "--default-graph" in (report.warning or "")
+
+
+def test_an_entity_is_found_by_every_short_form(real_graph) -> None:  # noqa: ANN001
+    """Results print id:org/sac; the docs write org/sac: both name the entity wherever one is asked for."""
+    from coopgraph.namespaces import ID, short_iri
+
+    sac = ID["org/sac"]
+    for text in ("id:org/sac", "org/sac", str(sac), "SAC"):
+        assert real_graph.resolve(text) == sac, text
+    assert short_iri("cg:Agency") == real_graph.resolve("cg:Agency")
+    assert short_iri("Standardization Administration of China") is None  # a name: needs the graph
+
+
+def test_cli_push_takes_a_graph_in_the_short_form_results_print(fake_store: FakeStore, real_build: Path,
+                                                                real_graph) -> None:  # noqa: ANN001
+    from coopgraph.namespaces import ID
+
+    name = next(g for g in graphs_of(real_graph) if g.startswith(str(ID) + "evidence/") and any(c.isupper() for c in g))
+    short = "id:" + name[len(str(ID)):]
+    endpoint = f"http://127.0.0.1:{fake_store.server_address[1]}/store"
+    done = run_cli("push", "--build", str(real_build), "--endpoint", endpoint, "--graph", short, "--quiet",
+                   env={"COOPGRAPH_HOME": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert list(fake_store.graphs) == [name] and "1 of 1 graphs loaded" in done.stdout

@@ -27,6 +27,7 @@ from coopgraph.resources import resource_dir
 from coopgraph.outputs import claim, replace_folder, temp_folder
 from coopgraph.namespaces import CG, DCAT, DCTERMS, ID, INFERRED_GRAPH, ONTOLOGY, OWL, RDF, VOID, XSD, curie, slugify
 from coopgraph.reason import reason
+from coopgraph import ontology_doc
 from coopgraph.serialize import to_jsonld, to_ntriples, to_trig, to_turtle
 from coopgraph.validate import ValidationReport, validate
 
@@ -34,6 +35,10 @@ Progress = Callable[[str], None]
 
 DEFAULT_OUT = "build"
 DATASET_IRI = ID["dataset/coopgraph"]
+#: Where the files of a build are published: void.ttl names each by an absolute IRI under it, so
+#: every tool reads it alike (a relative IRI with no @base is refused by Oxigraph and made a
+#: file path of the reading machine by rdflib).
+DOWNLOAD_BASE = "https://w3id.org/coopgraph/download/"
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
 # file name -> (media type, description); void.ttl describes all the others.
@@ -44,6 +49,7 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "coopgraph.jsonld": ("application/ld+json", "Asserted data as JSON-LD"),
     "coopgraph.trig": ("application/trig", "Asserted data in per-evidence named graphs, plus the inferred graph"),
     "ontology.ttl": ("text/turtle", "Ontology and SKOS vocabularies"),
+    "ontology.html": ("text/html", "Ontology documentation: every term with its labels and comments (works offline)"),
     "validation.txt": ("text/plain", "SHACL validation report"),
     "validation.ttl": ("text/turtle", "SHACL validation report"),
 }
@@ -213,6 +219,7 @@ def _render(result: BuildResult) -> dict[str, str]:
         "coopgraph.jsonld": to_jsonld(asserted),
         "coopgraph.trig": to_trig(graphs, header=header),
         "ontology.ttl": to_turtle(result.ontology, header=header),
+        "ontology.html": ontology_doc.to_html(result.ontology),
         "validation.txt": result.report.to_text(),
         "validation.ttl": result.report.to_turtle(),
     }
@@ -251,7 +258,7 @@ def _void(result: BuildResult, asserted: Graph, files: dict[str, str]) -> Graph:
         g.add((d, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))
         g.add((dist, DCTERMS.title, Literal(title, lang="en")))
-        g.add((dist, DCAT.downloadURL, URIRef(name)))
+        g.add((dist, DCAT.downloadURL, URIRef(DOWNLOAD_BASE + name)))
         g.add((dist, DCAT.mediaType, Literal(media)))
         g.add((dist, DCAT.byteSize, Literal(len(text.encode("utf-8")), datatype=XSD.integer)))
         g.add((dist, DCTERMS.license, LICENSE))

@@ -38,8 +38,8 @@ COMMAND_MODULES = (
 EXIT_CODES = """exit codes:
   0  success
   1  invalid data (SHACL violations)
-  2  usage or input error (bad option, unknown name, unparsable file)
-  3  a remote store or endpoint could not be reached or did not complete (push, query --endpoint)"""
+  2  usage or input error (bad option, unknown name, unparsable file), or a remote store or
+     endpoint that could not be reached or did not complete (push, query --endpoint)"""
 
 
 def add_command(

@@ -9,11 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+from rdflib import URIRef
 
 from coopgraph.cli import add_command, diag, open_from_args
 from coopgraph.errors import UsageError
 from coopgraph.labels import languages as label_languages
-from coopgraph.queries import ENGINES, QueryLibrary, run, select_query
+from coopgraph.queries import ENGINES, NamedQuery, QueryLibrary, run, select_query
 from coopgraph.results import FORMATS, write
 
 
@@ -61,6 +65,28 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def _local_resolver(args: argparse.Namespace, query: NamedQuery, params: dict[str, str]) -> Callable[[str], URIRef] | None:
+    """Names in ``--param`` for a remote run, resolved in the local build that was pushed.
+
+    IRIs, CURIEs, ``id:org/sac`` and ``org/sac`` need no graph; a name does, and the endpoint's
+    data is the build's (``--build``, default ``build`` when it exists). No build: None, and a
+    name is then refused with a message that says so.
+    """
+    from coopgraph.namespaces import short_iri
+
+    names = [v for k, v in params.items() if query.parameter(k).type == "iri" and str(v).strip()]
+    if all(short_iri(str(v)) is not None for v in names):
+        return None
+    build = Path(args.build or "build")
+    if not (build / "coopgraph.trig").is_file():
+        return None
+    import coopgraph
+    from coopgraph.queries import canonical
+
+    graph = coopgraph.open(build_dir=build)
+    return lambda text: canonical(graph, graph.resolve(text))
+
+
 def _cmd_query(args: argparse.Namespace) -> int:
     if sum(x is not None for x in (args.name, args.file, args.sparql)) != 1:
         raise UsageError("give a query NAME, --file FILE or --sparql TEXT (exactly one)")
@@ -75,7 +101,8 @@ def _cmd_query(args: argparse.Namespace) -> int:
         from coopgraph.store import remote_run
 
         result = remote_run(args.endpoint, args.name, sparql=args.sparql, file=args.file, params=params,
-                            timeout=args.timeout, languages=langs)
+                            timeout=args.timeout, languages=langs, default_graph=args.default_graph,
+                            user=args.user, resolve=_local_resolver(args, query, params))
     else:
         graph = open_from_args(args)
         # a built store is an Oxigraph store: it is queried as it is, no rdflib copy is made
@@ -111,7 +138,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="stop the query after SECONDS (exit 2)")
     p.add_argument("--engine", choices=ENGINES, default="rdflib", help="SPARQL engine (default rdflib)")
     p.add_argument("--endpoint", metavar="URL",
-                   help="run at this SPARQL endpoint instead (IRI parameters then need IRIs or CURIEs)")
+                   help="run at this SPARQL endpoint instead (names in parameters are resolved in --build, "
+                        "default build/)")
+    p.add_argument("--default-graph", metavar="IRI",
+                   help="with --endpoint: the graph to query as the default graph (default-graph-uri), for a "
+                        "store push put the merged default graph in a named graph of (Virtuoso)")
+    p.add_argument("--user", metavar="USER:PASSWORD", help="with --endpoint: HTTP basic or digest authentication")
     p.add_argument("--build", metavar="DIR", help="read a finished build instead of the data files")
     p.add_argument("--data", metavar="FILE", nargs="+", help="data files (default: the data/ folder)")
     p.add_argument("--no-curation", action="store_true", help="leave out curator assertions")

@@ -55,13 +55,26 @@ def _cmd_push(args: argparse.Namespace) -> int:
         raise UsageError(f"no build at {build}: run `coopgraph build --out {build}` first")
     graph = coopgraph.open(build_dir=build)
     try:
-        report = push(graph, args.endpoint, only=args.graph, timeout=args.timeout, user=args.user,
-                      progress=None if args.quiet else diag)
+        report = push(graph, args.endpoint, only=[_graph_name(g) for g in args.graph or ()] or None,
+                      timeout=args.timeout, user=args.user, progress=None if args.quiet else diag)
     except PushError as e:
-        sys.stdout.write(e.report.to_text())
+        sys.stdout.write(e.report.to_text(quiet=args.quiet))
         raise
-    sys.stdout.write(report.to_text())
+    sys.stdout.write(report.to_text(quiet=args.quiet))
+    if report.warning:
+        diag(report.warning)  # even with --quiet: without it the named queries find nothing
     return 0
+
+
+def _graph_name(text: str) -> str:
+    """A ``--graph`` value as the graph's IRI: ``default``, an IRI, or a short form (``id:evidence/...``)."""
+    from coopgraph.namespaces import short_iri
+    from coopgraph.store import DEFAULT
+
+    if text == DEFAULT:
+        return text
+    iri = short_iri(text)
+    return str(iri) if iri is not None else text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -105,8 +118,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "coopgraph push --endpoint http://localhost:7878/store", _cmd_push)
     p.add_argument("--endpoint", required=True, metavar="URL", help="the store's Graph Store Protocol URL")
     p.add_argument("--graph", action="append", metavar="IRI",
-                   help="push only this graph (repeatable; 'default' is the default graph)")
+                   help="push only this graph (repeatable): an IRI, a short form as results print it "
+                        "(id:evidence/...), or 'default', the merged default graph")
     p.add_argument("--build", default="build", metavar="DIR", help="build folder to push (default: build)")
-    p.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic authentication")
+    p.add_argument("--user", metavar="USER:PASSWORD",
+                   help="HTTP basic or digest authentication, as the store asks (Virtuoso's "
+                        "/sparql-graph-crud-auth: digest)")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="time limit for each graph's whole request (default 60)")
-    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress on stderr; on stdout only failures and the summary line")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -39,6 +38,7 @@ from coopgraph.namespaces import (
     SKOS,
     bind_prefixes,
     curie,
+    short_iri,
 )
 from coopgraph import presentation
 from coopgraph.reason import reason
@@ -264,24 +264,16 @@ class CoopGraph:
         ) or any(True for _ in self.graph.triples((None, None, iri)))
 
     def resolve(self, name: str | URIRef) -> URIRef:
-        """Find the entity meant by an IRI, a CURIE, ``kind/slug``, or any of its names.
+        """Find the entity meant by an IRI, a CURIE, ``id:kind/slug``, ``kind/slug``, or any of its names.
 
         Names come from sources in Vietnamese, English or Chinese, and people type them without
         diacritics; matching is case- and diacritics-insensitive. Ambiguity is an error, not a
         guess: describing the wrong agency silently would be worse than asking.
         """
         text = str(name).strip()
-        candidates: list[URIRef] = []
-        prefix, _, local = text.partition(":")
-        if prefix in PREFIXES and not local.startswith("//"):
-            candidates.append(URIRef(PREFIXES[prefix] + local))
-        if re.fullmatch(r"[a-z][a-z-]*/[a-z0-9][a-z0-9/-]*", text):
-            candidates.append(URIRef("https://w3id.org/coopgraph/id/" + text))
-        if "://" in text or text.startswith("urn:"):
-            candidates.append(URIRef(text))
-        for iri in candidates:
-            if self._known(iri):
-                return iri
+        iri = short_iri(text)  # an IRI, a CURIE, id:org/sac (as results show it) or org/sac
+        if iri is not None and self._known(iri):
+            return iri
         key = normalize(text)
         matches = self._names.get(key) or self._slug_index.get(key.replace(" ", "-"))
         if matches and len(matches) == 1:

@@ -60,8 +60,8 @@ class ResultTooLarge(QueryError):
 class RemoteError(QueryError):
     """A remote store or SPARQL endpoint could not be reached, or did not answer in time or in full.
 
-    Exit code 3, apart from 1 (the data is invalid) and 2 (the request is wrong): the same run
-    may succeed later, so scripts can retry on 3 and on nothing else.
+    Exit code 2, as every request that could not be done (the README's codes: 1 is reserved for
+    invalid data); the message says what was reached and, for a push, how many graphs are in.
     """
 
-    exit_code = 3
+    exit_code = 2

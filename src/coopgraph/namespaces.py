@@ -79,6 +79,30 @@ def curie(iri: str, prefixes: dict[str, str] | None = None) -> str | None:
     return f"{best[0]}:{best[1]}" if best else None
 
 
+_KIND_SLUG = re.compile(r"[a-z][a-z-]*/[a-z0-9][a-z0-9/-]*")
+_ID_LOCAL = re.compile(r"[a-z][a-z-]*/[A-Za-z0-9][A-Za-z0-9/._~-]*")
+
+
+def short_iri(text: str) -> URIRef | None:
+    """The IRI meant by ``text`` written as an IRI, a CURIE, ``id:kind/slug`` or ``kind/slug``.
+
+    ``id:org/sac`` is how results show entity IRIs (coopgraph.results), and ``org/sac`` how the
+    docs name them, so both must be accepted back wherever an entity is asked for, with or
+    without a graph to resolve names in. None: ``text`` is none of these (perhaps a name).
+    """
+    text = text.strip()
+    if "://" in text or text.startswith("urn:"):
+        return URIRef(text)
+    prefix, sep, local = text.partition(":")
+    if sep and prefix == "id" and _ID_LOCAL.fullmatch(local):
+        return ID[local]  # as results print it: evidence locators keep their case (L13-s2)
+    if sep and prefix in PREFIXES and local and not local.startswith("//"):
+        return URIRef(PREFIXES[prefix] + local)
+    if _KIND_SLUG.fullmatch(text):
+        return ID[text]
+    return None
+
+
 def bind_prefixes(graph: Graph) -> None:
     """Bind the project prefixes so rdflib-produced text (SPARQL results, errors) uses them."""
     for prefix, ns in PREFIXES.items():

@@ -177,6 +177,24 @@ def _values_blocks(text: str, params: Sequence[str]) -> list[tuple[int, int, lis
     return blocks
 
 
+def without_unbound_values(text: str, params: Sequence[str]) -> str:
+    """``text`` without its parameter VALUES blocks whose one row is all UNDEF.
+
+    Such a block is the identity of join (one solution binding nothing), so dropping it
+    changes no answer on a conforming engine; Virtuoso 7.2 loses the bindings of a group with a
+    BIND that is joined with it (agency-hierarchy gives no rows), so remote queries are sent
+    without it.
+    """
+    if not params:
+        return text
+    clean = _strip_comments_keep_offsets(text)
+    heads = {m.end(): m.start() for m in _VALUES_HEAD.finditer(clean)}
+    for start, end, names in reversed(_values_blocks(text, params)):
+        if all(term == "UNDEF" for term in _default_row(text[start:end], names)):
+            text = text[:heads[start]] + " " + text[end + 1:]
+    return text
+
+
 def _strip_comments_keep_offsets(text: str) -> str:
     """Blank out comments with spaces so offsets stay those of ``text``."""
     out = list(text)
@@ -352,12 +370,13 @@ def to_term(param: Parameter, value: Any, resolve: Any = None) -> Node | None:
         text = str(value)
         if resolve is not None:
             return URIRef(resolve(text))
-        if "://" in text or text.startswith("urn:"):
-            return URIRef(text)
-        prefix, _, local = text.partition(":")
-        if prefix in PREFIXES:
-            return URIRef(PREFIXES[prefix] + local)
-        raise UsageError(f"?{param.name}: {text!r} is not an IRI")
+        from coopgraph.namespaces import short_iri
+
+        iri = short_iri(text)
+        if iri is not None:
+            return iri
+        raise UsageError(f"?{param.name}: {text!r} is not an IRI, a CURIE (id:org/sac) or kind/slug (org/sac); "
+                         "a name needs the build it is in (--build DIR)")
     if kind == "string":
         return Literal(str(value))
     if kind == "date":

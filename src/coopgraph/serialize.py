@@ -191,7 +191,17 @@ def to_trig(
 
 
 def to_jsonld(triples: Iterable[Triple], prefixes: Mapping[str, str] = PREFIXES) -> str:
-    """Flattened JSON-LD, compacted with the prefix map, nodes and values sorted."""
+    """Flattened JSON-LD whose context gives every property a short key and plain values.
+
+    Each property is a term named by its local name (``"label"``, ``"party"``; the CURIE where
+    two vocabularies share a local name), coerced by what all its values are: IRIs (``"@type":
+    "@id"``, the value is the IRI as a string), one datatype (``"@type": "xsd:date"``), plain
+    strings, or language-tagged strings (``"@container": "@language"``, the value is
+    ``{"en": "...", "vi": "..."}``). A property with values of several kinds keeps value
+    objects. One value is written as itself, several as a sorted array. Nodes and values are
+    sorted, so the same triples give the same bytes; every JSON-LD processor expands it to
+    exactly these triples (the tests read it back with rdflib and pyoxigraph).
+    """
     triples = list(triples)
     labels = BNodeLabels(triples)
 
@@ -200,29 +210,87 @@ def to_jsonld(triples: Iterable[Triple], prefixes: Mapping[str, str] = PREFIXES)
             return "_:" + labels[t]
         return curie(str(t)) or str(t)
 
-    def value(o: Node) -> dict[str, str]:
+    def kind(o: Node) -> tuple[str, str]:
         if isinstance(o, Literal):
+            if o.language:
+                return ("lang", "")
+            if o.datatype and o.datatype != XSD.string:
+                return ("typed", ident(o.datatype))
+            return ("string", "")
+        return ("iri", "")
+
+    kinds: dict[Node, set[tuple[str, str]]] = defaultdict(set)
+    for _, p, o in triples:
+        if not (p == RDF.type and not isinstance(o, Literal)):
+            kinds[p].add(kind(o))
+    locals_: dict[str, list[Node]] = defaultdict(list)
+    for p in kinds:
+        short = curie(str(p))
+        if short:
+            locals_[short.partition(":")[2]].append(p)
+    terms: dict[Node, str] = {}
+    definitions: dict[str, object] = {}
+    for p, found in kinds.items():
+        short = curie(str(p))
+        if not short:
+            continue  # no prefix for it: the full IRI is the key
+        local = short.partition(":")[2]
+        key = local if len(locals_[local]) == 1 and local not in prefixes else short
+        terms[p] = key
+        (only,) = found if len(found) == 1 else (("mixed", ""),)
+        definition: dict[str, str] = {"@id": short}
+        if only[0] == "iri":
+            definition["@type"] = "@id"
+        elif only[0] == "typed":
+            definition["@type"] = only[1]
+        elif only[0] == "lang":
+            definition["@container"] = "@language"
+        definitions[key] = definition
+
+    def value(p: Node, o: Node) -> object:
+        coerced = len(kinds[p]) == 1 and p in terms
+        if isinstance(o, Literal):
+            if coerced:
+                return str(o)
             v: dict[str, str] = {"@value": str(o)}
             if o.language:
                 v["@language"] = o.language
             elif o.datatype and o.datatype != XSD.string:
                 v["@type"] = ident(o.datatype)
             return v
-        return {"@id": ident(o)}
+        return ident(o) if coerced else {"@id": ident(o)}
+
+    def one_or_all(vals: list) -> object:
+        ordered = sorted(vals, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+        return ordered[0] if len(ordered) == 1 else ordered
 
     nodes: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    languages: dict[str, dict[str, dict[str, list[str]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     for s, p, o in triples:
-        node = nodes[ident(s)]
+        sid = ident(s)
+        node = nodes[sid]
         if p == RDF.type and not isinstance(o, Literal):
             node["@type"].append(ident(o))
+        elif p in terms and kinds[p] == {("lang", "")}:
+            assert isinstance(o, Literal) and o.language
+            languages[sid][terms[p]][o.language].append(str(o))
+            node.setdefault(terms[p], [])
         else:
-            node[ident(p)].append(value(o))
+            node[terms.get(p, str(p))].append(value(p, o))
     graph = []
     for sid in sorted(nodes):
         entry: dict[str, object] = {"@id": sid}
         for key in sorted(nodes[sid], key=lambda k: (k != "@type", k)):
-            vals = nodes[sid][key]
-            entry[key] = sorted(vals) if key == "@type" else sorted(vals, key=lambda v: json.dumps(v, sort_keys=True))
+            if key in languages.get(sid, {}):
+                by_lang = languages[sid][key]
+                entry[key] = {lang: one_or_all(by_lang[lang]) for lang in sorted(by_lang)}
+            elif key == "@type":
+                types = sorted(nodes[sid][key])
+                entry[key] = types[0] if len(types) == 1 else types
+            else:
+                entry[key] = one_or_all(nodes[sid][key])
         graph.append(entry)
-    doc = {"@context": dict(prefixes), "@graph": graph}
+    context: dict[str, object] = dict(prefixes)
+    context.update((k, definitions[k]) for k in sorted(definitions))
+    doc = {"@context": context, "@graph": graph}
     return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n"

@@ -14,7 +14,6 @@ every comparison works on either.
 
 from __future__ import annotations
 
-import base64
 import http.client
 import socket
 import threading
@@ -33,11 +32,13 @@ from coopgraph.errors import QueryError, RemoteError, UsageError
 from coopgraph.labels import DEFAULT_LANGUAGES, with_labels
 
 DEFAULT = "default"  # how the default graph is named in reports and in --graph
+#: Where push puts the merged default graph in a store that has no default graph of its own.
+MERGED_GRAPH = "https://w3id.org/coopgraph/graph/merged"
 USER_AGENT = "coopgraph"
 
 
 class PushError(RemoteError):
-    """A push stopped part-way; carries the report of what was and was not loaded (exit 3)."""
+    """A push stopped part-way; carries the report of what was and was not loaded (exit 2)."""
 
     def __init__(self, message: str, report: PushReport) -> None:
         super().__init__(message)
@@ -53,34 +54,61 @@ class PushReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (graph, reason)
     not_attempted: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    default_graph: str | None = None  # set when the merged default graph went to a named graph
+    default_refused: str = ""  # what the store answered to ?default
 
     @property
     def complete(self) -> bool:
         return not self.failed and not self.not_attempted
 
-    def to_text(self) -> str:
-        """One line per graph, so a partial push can be read and re-run with confidence."""
-        out = [f"loaded {g} ({n} triples)" for g, n in self.loaded]
-        out += [f"FAILED {g}: {why}" for g, why in self.failed]
-        out += [f"not loaded {g}" for g in self.not_attempted]
+    @property
+    def warning(self) -> str | None:
+        """What a user must do before the named queries work, or None when nothing is needed."""
+        if self.default_graph is None:
+            return None
+        return (f"WARNING: the store refused a default graph ({self.default_refused}); the merged default graph "
+                f"is the named graph <{self.default_graph}>. Named queries find nothing unless it is their "
+                f"default graph: coopgraph query NAME --endpoint QUERY-URL --default-graph {self.default_graph} "
+                f"(SPARQL protocol: default-graph-uri={self.default_graph})")
+
+    def summary(self) -> str:
+        """The one line that says how much of the build is in the store."""
         total = len(self.loaded) + len(self.failed) + len(self.not_attempted)
-        out.append(f"{len(self.loaded)} of {total} graphs loaded into {self.endpoint} in {self.seconds:.2f}s"
-                   + ("" if self.complete else "; re-running the same push is safe (each PUT replaces its graph)"))
+        return (f"{len(self.loaded)} of {total} graphs loaded into {self.endpoint} in {self.seconds:.2f}s"
+                + ("" if self.complete else "; re-running the same push is safe (each PUT replaces its graph)"))
+
+    def to_text(self, quiet: bool = False) -> str:
+        """One line per graph, so a partial push can be read and re-run with confidence.
+
+        ``quiet``: the failures and the summary only (a build has a hundred graphs).
+        """
+        out = [] if quiet else [f"loaded {g} ({n} triples)" for g, n in self.loaded]
+        out += [f"FAILED {g}: {why}" for g, why in self.failed]
+        out += [] if quiet else [f"not loaded {g}" for g in self.not_attempted]
+        out.append(self.summary())
         return "\n".join(out) + "\n"
 
 
 def graphs_of(graph: Any) -> dict[str, list[tuple[Any, Any, Any]]]:
-    """Graph name (IRI, or ``default``) -> triples of a CoopGraph's dataset, names sorted.
+    """Graph name (IRI, or ``default``) -> triples of a CoopGraph's dataset: what push sends.
 
-    The dataset is what the embedded API and the server query (evidence graphs, the inferred
-    graph and the ontology graph), so a store loaded with it answers the named queries alike.
+    The named graphs are the dataset's (evidence graphs, curator assertions, the inferred,
+    ontology and presentation graphs), names sorted. ``default`` comes last: the RDF merge of
+    all of them, each triple once, which is the default graph every embedded query sees
+    (docs/model.md, "What a query sees"). A store given it answers the named queries as the
+    embedded engines do without a union-default-graph setting, whose duplicates would differ.
     """
     found: dict[str, list[tuple[Any, Any, Any]]] = {}
+    merged: dict[tuple[Any, Any, Any], None] = {}
     for s, p, o, g in graph.dataset.quads((None, None, None, None)):
         name = g.identifier if hasattr(g, "identifier") else g
         key = DEFAULT if name is None or name == DATASET_DEFAULT_GRAPH_ID else str(name)
-        found.setdefault(key, []).append((s, p, o))
-    return {k: found[k] for k in sorted(found, key=lambda k: (k != DEFAULT, k))}
+        if key != DEFAULT:
+            found.setdefault(key, []).append((s, p, o))
+        merged[(s, p, o)] = None
+    out = {k: found[k] for k in sorted(found)}
+    out[DEFAULT] = list(merged)
+    return out
 
 
 class _Deadline:
@@ -118,7 +146,7 @@ class _Deadline:
             for sock in self._sockets:
                 _shut(sock)
 
-    def opener(self) -> urllib.request.OpenerDirector:
+    def opener(self, *extra: urllib.request.BaseHandler) -> urllib.request.OpenerDirector:
         """An opener whose HTTP and HTTPS connections report their socket to this deadline."""
         deadline = self
 
@@ -135,7 +163,7 @@ class _Deadline:
             return Handler
 
         return urllib.request.build_opener(watched(urllib.request.HTTPHandler),
-                                           watched(urllib.request.HTTPSHandler))
+                                           watched(urllib.request.HTTPSHandler), *extra)
 
 
 def _shut(sock: socket.socket) -> None:
@@ -145,17 +173,34 @@ def _shut(sock: socket.socket) -> None:
         pass  # already closed
 
 
-def _request(url: str, method: str, body: bytes | None, headers: Mapping[str, str], timeout: float) -> bytes:
+def _request(url: str, method: str, body: bytes | None, headers: Mapping[str, str], timeout: float,
+             user: str | None = None) -> bytes:
     """One HTTP exchange, all of it within ``timeout`` seconds; any failure is one readable line.
 
     An answer from the store (an HTTP error status) is a :class:`QueryError` for a 4xx (the
     request was wrong) and a :class:`RemoteError` for a 5xx; no answer, or none in time, is a
-    :class:`RemoteError`.
+    :class:`RemoteError`. ``user`` (``USER:PASSWORD``) answers the store's challenge; when a
+    digest challenge this process kept has gone stale (the store restarted), it is fetched
+    again and the request, a PUT or a query and so safe to repeat, is sent once more.
     """
+    try:
+        return _exchange(url, method, body, headers, timeout, user)
+    except QueryError as e:
+        key = (_origin(url), user or "")
+        cut = ("Connection reset", "ConnectionReset", "Broken pipe", "BrokenPipe")
+        stale = str(e).startswith("HTTP 401") or any(word in str(e) for word in cut)
+        if not (user and stale and _DIGESTS.pop(key, None)):
+            raise
+    return _exchange(url, method, body, headers, timeout, user)
+
+
+def _exchange(url: str, method: str, body: bytes | None, headers: Mapping[str, str], timeout: float,
+              user: str | None) -> bytes:
     request = urllib.request.Request(url, data=body, method=method, headers={"User-Agent": USER_AGENT, **headers})
+    _preauthorize(request, url, user, timeout)
     deadline = _Deadline(timeout)
     try:
-        with deadline, deadline.opener().open(request, timeout=timeout) as response:
+        with deadline, deadline.opener(*_auth_handlers(url, user)).open(request, timeout=timeout) as response:
             return response.read()
     except urllib.error.HTTPError as e:
         detail = " ".join(e.read(500).decode("utf-8", "replace").split()) if not deadline.expired else ""
@@ -169,11 +214,73 @@ def _request(url: str, method: str, body: bytes | None, headers: Mapping[str, st
         raise RemoteError(f"no answer from {url}: {type(e).__name__}") from None
 
 
-def _auth_headers(user: str | None) -> dict[str, str]:
-    """HTTP basic auth from ``USER:PASSWORD`` (stores such as GraphDB and Fuseki often want it)."""
+_DIGESTS: dict[tuple[str, str], tuple[urllib.request.HTTPDigestAuthHandler, dict[str, str]]] = {}
+
+
+def _auth_handlers(url: str, user: str | None) -> list[urllib.request.BaseHandler]:
+    """HTTP basic or digest authentication from ``USER:PASSWORD``, whichever the store asks for.
+
+    GraphDB and Fuseki ask for basic, Virtuoso's ``/sparql-graph-crud-auth`` for digest; the
+    standard library's handlers answer the store's ``401`` challenge with the scheme it names, so
+    the password is never sent to a store that did not ask for it, and never in clear to one
+    that asks for digest.
+    """
     if not user:
-        return {}
-    return {"Authorization": "Basic " + base64.b64encode(user.encode("utf-8")).decode("ascii")}
+        return []
+    name, sep, password = user.partition(":")
+    if not sep:
+        raise UsageError("--user must be USER:PASSWORD")
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, url, name, password)
+    cached = _DIGESTS.get((_origin(url), user))
+    digest = cached[0] if cached else urllib.request.HTTPDigestAuthHandler(passwords)
+    return [urllib.request.HTTPBasicAuthHandler(passwords), digest]
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _preauthorize(request: urllib.request.Request, url: str, user: str | None, timeout: float) -> None:
+    """Answer a digest store's challenge before sending a body, not after.
+
+    A store that asks for digest answers ``401`` to the first request of each exchange. Virtuoso
+    does so before it has read the body and then closes the connection, so a client still
+    sending a large graph sees its connection reset (at random, by size and timing). So the
+    challenge is fetched once per store with a request that has no body (``HEAD``), and every
+    request then carries its digest ``Authorization`` from the start (the standard library's
+    handler computes it, counting nonces); a stale nonce still gets the usual 401 round.
+    """
+    if not user or request.data is None:
+        return
+    key = (_origin(url), user)
+    if key not in _DIGESTS:
+        challenge = _challenge(url, timeout)
+        if challenge is None:
+            return
+        handler = _auth_handlers(url, user)[1]
+        assert isinstance(handler, urllib.request.HTTPDigestAuthHandler)
+        _DIGESTS[key] = (handler, challenge)
+    handler, challenge = _DIGESTS[key]
+    header = handler.get_authorization(request, challenge)
+    if header:
+        request.add_unredirected_header("Authorization", f"Digest {header}")
+
+
+def _challenge(url: str, timeout: float) -> dict[str, str] | None:
+    """The store's digest challenge (realm, nonce, qop...), or None if it asks for none."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD", headers={"User-Agent": USER_AGENT}),
+                                    timeout=timeout):
+            return None
+    except urllib.error.HTTPError as e:
+        scheme, _, rest = (e.headers.get("WWW-Authenticate") or "").partition(" ")
+        if e.code != 401 or scheme.lower() != "digest":
+            return None
+        return urllib.request.parse_keqv_list(urllib.request.parse_http_list(rest))
+    except OSError:
+        return None  # unreachable: the request itself will say so
 
 
 def graph_url(endpoint: str, name: str) -> str:
@@ -194,8 +301,15 @@ def push(
 ) -> PushReport:
     """PUT every graph of ``graph`` (or only the IRIs in ``only``) to a GSP ``endpoint``.
 
-    Stops at the first failure, since a store that refused one graph usually refuses the next,
-    and raises :class:`PushError` with the report; re-running is safe because PUT replaces.
+    The named graphs go first, then the merged default graph (:func:`graphs_of`). A store
+    without a default graph of its own (Virtuoso answers ``?default`` with an error) gets the
+    merge as the named graph :data:`MERGED_GRAPH` instead, and the report says, loudly, that
+    its queries must name it as their default graph (``default-graph-uri``,
+    ``coopgraph query --default-graph``).
+
+    Stops at the first other failure, since a store that refused one graph usually refuses
+    the next, and raises :class:`PushError` with the report; re-running is safe because PUT
+    replaces.
     """
     from coopgraph.serialize import to_ntriples
 
@@ -210,12 +324,26 @@ def push(
         names = wanted
     report = PushReport(endpoint=endpoint)
     start = time.perf_counter()
-    headers = {"Content-Type": "application/n-triples; charset=utf-8", **_auth_headers(user)}
+    headers = {"Content-Type": "application/n-triples; charset=utf-8"}
     for i, name in enumerate(names):
         body = to_ntriples(graphs[name]).encode("utf-8")
         try:
-            _request(graph_url(endpoint, name), "PUT", body, headers, timeout)
+            _request(graph_url(endpoint, name), "PUT", body, headers, timeout, user)
         except QueryError as e:
+            refusal = _refuses_default(endpoint, e, headers, timeout, user) if name == DEFAULT else None
+            if refusal is not None:
+                try:  # a store with no default graph of its own: the merge as a named graph
+                    _request(graph_url(endpoint, MERGED_GRAPH), "PUT", body, headers, timeout, user)
+                except QueryError as again:
+                    e = again
+                else:
+                    report.default_graph = MERGED_GRAPH
+                    report.default_refused = refusal
+                    report.loaded.append((MERGED_GRAPH, len(graphs[name])))
+                    if progress:
+                        progress(f"loaded {MERGED_GRAPH} ({len(graphs[name])} triples): the store refused "
+                                 "its default graph")
+                    continue
             report.failed.append((name, str(e)))
             report.not_attempted = names[i + 1:]
             break
@@ -230,16 +358,38 @@ def push(
     return report
 
 
+def _refuses_default(endpoint: str, error: QueryError, headers: Mapping[str, str], timeout: float,
+                     user: str | None) -> str | None:
+    """The store's answer if it refuses a default graph, or None if only this request failed.
+
+    A store that answered with an HTTP error status refused it. Virtuoso answers before reading
+    a large body, so the client may only see its connection cut: then an empty PUT of
+    ``?default`` (which would only empty a graph about to be replaced) asks again, where the
+    answer can be read.
+    """
+    if str(error).startswith("HTTP "):
+        return str(error)
+    try:
+        _request(graph_url(endpoint, DEFAULT), "PUT", b"", headers, timeout, user)
+    except QueryError as probe:
+        return str(probe) if str(probe).startswith("HTTP ") else None
+    return None
+
+
 # -- remote queries -------------------------------------------------------------------------
 
 _ACCEPT_ROWS = "application/sparql-results+json"
 _ACCEPT_GRAPH = "application/n-triples"
 
 
-def remote_query(endpoint: str, text: str, timeout: float | None = None, user: str | None = None) -> Any:
+def remote_query(endpoint: str, text: str, timeout: float | None = None, user: str | None = None,
+                 default_graph: str | None = None) -> Any:
     """Run SPARQL ``text`` at a SPARQL 1.1 Protocol ``endpoint``; return a QueryResult.
 
     The project prefixes are predeclared, as the embedded engines do, so the same text works.
+    ``default_graph`` is sent as the protocol's ``default-graph-uri``: the graph push put the
+    merged default graph in when the store had no default graph of its own
+    (:data:`MERGED_GRAPH`).
     """
     import pyoxigraph as ox
 
@@ -247,15 +397,19 @@ def remote_query(endpoint: str, text: str, timeout: float | None = None, user: s
 
     form = NamedQuery("remote", None, text, "").form
     graph_form = form in ("CONSTRUCT", "DESCRIBE")
-    headers = {"Content-Type": "application/sparql-query; charset=utf-8",
-               "Accept": _ACCEPT_GRAPH if graph_form else _ACCEPT_ROWS, **_auth_headers(user)}
+    # Form-encoded POST (SPARQL 1.1 Protocol §2.1.2): every store takes it, where Virtuoso 7.2
+    # never answers a POST of application/sparql-query.
+    headers = {"Content-Type": "application/x-www-form-urlencoded",
+               "Accept": _ACCEPT_GRAPH if graph_form else _ACCEPT_ROWS}
+    fields = [("query", _with_prefixes(text))] + ([("default-graph-uri", default_graph)] if default_graph else [])
+    form_body = urllib.parse.urlencode(fields).encode("ascii")
     start = time.perf_counter()
-    body = _request(endpoint, "POST", _with_prefixes(text).encode("utf-8"), headers, timeout or 300.0)
+    body = _request(endpoint, "POST", form_body, headers, timeout or 300.0, user)
     try:
         if graph_form:
             out = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
         else:
-            out = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            out = ox.parse_query_results(_plain_bnodes(body), format=ox.QueryResultsFormat.JSON)
         result = from_oxigraph_result(out)
     except SyntaxError as e:
         raise QueryError(f"{endpoint} sent a response that is not {headers['Accept']}: {e}") from None
@@ -265,6 +419,29 @@ def remote_query(endpoint: str, text: str, timeout: float | None = None, user: s
     result.engine = endpoint
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _plain_bnodes(body: bytes) -> bytes:
+    """SPARQL JSON results with blank-node labels any parser takes.
+
+    Virtuoso labels blank nodes ``nodeID://b10006``, which pyoxigraph rejects (a label is a
+    name, not a URL). A label only identifies a node within one result, so rewriting each the
+    same way keeps every answer; a body without blank nodes is passed on untouched.
+    """
+    if b'"bnode"' not in body:
+        return body
+    import json
+    import re
+
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return body  # the parser will say what is wrong with it
+    for row in doc.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if isinstance(term, dict) and term.get("type") == "bnode":
+                term["value"] = re.sub(r"[^A-Za-z0-9]", "_", str(term["value"]))
+    return json.dumps(doc).encode("utf-8")
 
 
 def remote_run(
@@ -277,15 +454,21 @@ def remote_run(
     timeout: float | None = None,
     user: str | None = None,
     languages: Sequence[str] = DEFAULT_LANGUAGES,
+    default_graph: str | None = None,
+    resolve: Callable[[str], Any] | None = None,
 ) -> Any:
     """A named query (or text, or file) with parameters bound, run at ``endpoint``.
 
-    ``iri`` parameters must be IRIs or CURIEs here: resolving a name needs the local graph,
-    which a remote run does not load. ``?xLabel`` columns are filled as locally
-    (:mod:`coopgraph.labels`), from the endpoint's presentation graph.
+    ``iri`` parameters may be IRIs, CURIEs (``id:org/sac`` as results show them) and
+    ``kind/slug``; names and abbreviations need ``resolve`` (the ``resolve`` of the local
+    build that was pushed, as ``coopgraph query --endpoint`` passes). ``?xLabel`` columns are
+    filled as locally (:mod:`coopgraph.labels`): the text sent is the expanded query, which
+    reads the endpoint's presentation graph.
     """
-    from coopgraph.queries import select_query, to_term
+    from coopgraph.queries import select_query, to_term, without_unbound_values
 
     query = select_query(name, sparql=sparql, file=file)
-    bound = {key: to_term(query.parameter(key), value) for key, value in (params or {}).items()}
-    return remote_query(endpoint, with_labels(query.bind(bound), languages), timeout=timeout, user=user)
+    bound = {key: to_term(query.parameter(key), value, resolve) for key, value in (params or {}).items()}
+    text = without_unbound_values(query.bind(bound), [p.name for p in query.parameters])
+    return remote_query(endpoint, with_labels(text, languages), timeout=timeout, user=user,
+                        default_graph=default_graph)

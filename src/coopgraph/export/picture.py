@@ -182,20 +182,39 @@ def remove_overlaps(placed: list[Placed], width: float, height: float, iteration
 def citations(view: View, width: int = 150) -> list[list[str]]:
     """Numbered, wrapped citations of the sources behind the view's nodes, duplicates merged."""
     used = sorted({s for _, d in view.graph.nodes(data=True) for s in d.get("_sources", ())})
-    texts: dict[str, int] = {}
-    for iri in used:
-        info = view.network.sources.get(iri)
-        if info is None:  # a curator assertion: no document, the curators vouch for it
-            text = f"curators' assertion {iri.rstrip('/').rsplit('/', 1)[-1]}"
-        else:
-            extra = ", ".join(x for x in (info.publisher, info.date, info.url) if x)
-            text = info.title + (f" ({extra})" if extra else "")
-        texts[text] = texts.get(text, 0) + 1
+    return cite(view.network.sources, used, width)
+
+
+def cite(sources: dict[str, Any], used: list[str], width: int = 150) -> list[list[str]]:
+    """Numbered, wrapped citations of source IRIs (in the given order), identical citations merged.
+
+    Shared by every output that lists its sources (pictures, the map, the agency brief), so a
+    source reads the same wherever it is cited. ``sources`` maps IRIs to
+    :class:`~coopgraph.network.SourceInfo`; an IRI not in it is a curator assertion.
+    """
     out = []
-    for i, (text, copies) in enumerate(texts.items(), 1):
+    for i, (text, copies) in enumerate(citation_texts(sources, used).items(), 1):
         more = f" [{copies} copies]" if copies > 1 else ""
         out.append(wrap_wide(f"[{i}] {text}{more}", width, "     "))
     return out
+
+
+def citation_text(sources: dict[str, Any], iri: str) -> str:
+    """One source's citation: title (publisher, date, address), or the curators' assertion."""
+    info = sources.get(iri)
+    if info is None:  # a curator assertion: no document, the curators vouch for it
+        return f"curators' assertion {iri.rstrip('/').rsplit('/', 1)[-1]}"
+    extra = ", ".join(x for x in (info.publisher, info.date, info.url) if x)
+    return info.title + (f" ({extra})" if extra else "")
+
+
+def citation_texts(sources: dict[str, Any], used: list[str]) -> dict[str, int]:
+    """Distinct citation texts of ``used``, in first-use order, with how many IRIs share each."""
+    texts: dict[str, int] = {}
+    for iri in used:
+        text = citation_text(sources, iri)
+        texts[text] = texts.get(text, 0) + 1
+    return texts
 
 
 def importance(view: View) -> list[str]:

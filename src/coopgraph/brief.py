@@ -29,6 +29,7 @@ from coopgraph.errors import UsageError
 from coopgraph.namespaces import CG, RDF
 
 FORMATS = ("md", "html", "pdf")
+SUB_ORGANIZATION_OF = "http://www.w3.org/ns/org#subOrganizationOf"
 
 WORDS: dict[str, dict[str, Any]] = {
     "en": {
@@ -332,12 +333,17 @@ def brief(cg: Any, name: str, lang: str = "en", network: Any = None) -> Brief:
         while todo:
             node, path = todo.pop(0)
             if node == upper:
-                return tuple(sorted({s for edge in path for s in edge_sources[edge]}))
+                found = {s for edge in path for s in edge_sources[edge]}
+                if found:
+                    return tuple(sorted(found))
+                break
             for nxt in sorted(chain.get(node, ())):
                 if nxt not in seen:
                     seen.add(nxt)
                     todo.append((nxt, (*path, (node, nxt))))
-        return ()
+        # not in the network view (a group of units is no network node): the statement's provenance
+        return tuple(sorted({_s(r.source) or _s(r.evidence) for r in q("provenance", entity=lower)
+                             if _s(r.predicate) == SUB_ORGANIZATION_OF and _s(r.object) == upper}))
 
     above, below = [], []
     for r in q("agency-hierarchy", agency=agency):
@@ -487,10 +493,10 @@ STYLES = {  # kind: (font size, bold, colour, indent in inches, space before in 
     "title": (15.0, True, "#1a1a1a", 0.0, 0.0),
     "subtitle": (8.0, False, "#555555", 0.0, 0.04),
     "h": (10.5, True, "#1a1a1a", 0.0, 0.14),
-    "note": (7.5, False, "#555555", 0.0, 0.0),
+    "note": (7.5, False, "#555555", 0.0, 0.015),
     "item": (8.0, False, "#1a1a1a", 0.14, 0.025),
-    "detail": (7.3, False, "#444444", 0.34, 0.0),
-    "source": (6.8, False, "#333333", 0.0, 0.01),
+    "detail": (7.3, False, "#444444", 0.34, 0.015),
+    "source": (6.8, False, "#333333", 0.0, 0.015),
 }
 LINE_SPACING = 1.25
 

@@ -85,7 +85,9 @@ def _ring(indices: list[int], arcs: list[np.ndarray]) -> Ring:
     """A ring from arc indices; a negative index ~i is arc i reversed. Shared end points appear once.
 
     A ring that crosses the antimeridian (Fiji, Chukotka) is unwrapped east of 180°, so that it
-    is drawn as one shape rather than with an edge across the whole world.
+    is drawn as one shape rather than with an edge across the whole world. Antarctica's ring goes
+    round the pole, whichever way it is cut; it is left as it is (its long edge runs along the
+    pole, outside any map window).
     """
     parts = []
     for k, i in enumerate(indices):
@@ -93,8 +95,10 @@ def _ring(indices: list[int], arcs: list[np.ndarray]) -> Ring:
         parts.append(pts if k == 0 else pts[1:])
     ring = np.concatenate(parts)
     if np.abs(np.diff(ring[:, 0])).max(initial=0) > 180:
-        ring = ring.copy()
-        ring[ring[:, 0] < 0, 0] += 360
+        unwrapped = ring.copy()
+        unwrapped[unwrapped[:, 0] < 0, 0] += 360
+        if np.ptp(unwrapped[:, 0]) < 180:
+            return unwrapped
     return ring
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from cdp_browser import Browser
-from export_support import ARTIFACTS, ROOT
+from export_support import ARTIFACTS, ROOT, fonts_embedded, pdf_to_pngs, png_size
 
 from coopgraph import brief as brief_module
 from coopgraph.export import coopmap, geo
@@ -31,40 +31,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 VIETNAM = "https://w3id.org/coopgraph/id/country/vietnam"
 CHINA = "https://w3id.org/coopgraph/id/country/china"
 KOREA = "https://w3id.org/coopgraph/id/country/korea"
-
-
-def require_tool(name: str) -> str:
-    """A command-line tool a test renders with: skipped without it, failed under ``CI=true``."""
-    found = shutil.which(name)
-    if found is None:
-        reason = f"{name} not found (Debian: apt-get install poppler-utils)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; under CI the rendering tests must run")
-        pytest.skip(reason)
-    return found
-
-
-def pdf_to_pngs(pdf: bytes, tmp: Path, stem: str, dpi: int = 60) -> list[Path]:
-    """The PDF's pages as pdftoppm draws them (what a reader's viewer shows)."""
-    tool = require_tool("pdftoppm")
-    source = tmp / f"{stem}.pdf"
-    source.write_bytes(pdf)
-    subprocess.run([tool, "-r", str(dpi), "-png", str(source), str(tmp / stem)], check=True, capture_output=True,
-                   timeout=120)
-    return sorted(tmp.glob(f"{stem}-*.png"))
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-
-
-def fonts_embedded(pdf: Path) -> list[str]:
-    """pdffonts' rows: every font of the PDF, which must say "yes" under emb."""
-    tool = require_tool("pdffonts")
-    out = subprocess.run([tool, str(pdf)], check=True, capture_output=True, text=True, timeout=60).stdout
-    return out.splitlines()[2:]
 
 
 def boxes_apart(boxes: list[dict]) -> list[tuple[str, str]]:

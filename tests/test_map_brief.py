@@ -335,3 +335,30 @@ def test_commands_write_the_files(real_build: Path, tmp_path: Path) -> None:
     done = run_cli("brief", "STAMEQ", "--format", "md", "--lang", "zh", "--build", str(real_build))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("# 简报：") and "## 来源" in done.stdout
+
+
+def test_the_map_of_every_country_draws_every_pair(cg, network: Network) -> None:  # noqa: ANN001
+    every = coopmap.cooperation_map(cg, lang="zh", network=network)
+    rows = list(cg.query("country-links", engine="oxigraph"))
+    assert set(every.links) == {(str(r.countryA), str(r.countryB)) for r in rows}
+    assert every.title() == "合作地图：所有国家" and every.focus is None
+    svg = coopmap.render(every, "svg")  # Chinese labels draw (the glyph check passes) as SVG text
+    root = ET.fromstring(svg)
+    drawn = {g.get("id") for g in root.iter(f"{SVG}g") if (g.get("id") or "").startswith("count:")}
+    placed = {c.iri for c in every.countries.values() if c.shape is not None}
+    assert drawn == {f"count:{a}|{b}" for a, b in every.links if a in placed and b in placed}
+
+
+def test_two_processes_write_the_same_map_and_brief(real_build: Path, tmp_path: Path) -> None:
+    """Python salts string hashes per process: nothing drawn may depend on set order."""
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONHASHSEED": seed}
+        files = (tmp_path / seed / "map.svg", tmp_path / seed / "brief.pdf")  # the map names its sources file
+        for argv in (("map", "Vietnam", "--format", "svg", "-o", str(files[0])),
+                     ("brief", "SAMR", "--format", "pdf", "-o", str(files[1]))):
+            done = subprocess.run([sys.executable, "-m", "coopgraph", *argv, "--build", str(real_build)], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=300, env=env)
+            assert done.returncode == 0, done.stderr
+        outputs.append(tuple(f.read_bytes() for f in files))
+    assert outputs[0] == outputs[1]

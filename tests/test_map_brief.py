@@ -362,3 +362,18 @@ def test_two_processes_write_the_same_map_and_brief(real_build: Path, tmp_path: 
             assert done.returncode == 0, done.stderr
         outputs.append(tuple(f.read_bytes() for f in files))
     assert outputs[0] == outputs[1]
+
+
+def test_every_agency_has_a_brief_whose_facts_cite_their_sources(cg, network: Network) -> None:  # noqa: ANN001
+    agencies = sorted({str(r.agency) for r in cg.query("agency-names", engine="oxigraph")})
+    assert len(agencies) >= 20
+    for agency in agencies:
+        b = brief_module.brief(cg, agency, network=network)
+        assert b.to_markdown().startswith("# Brief: ")
+        for s in b.sections:
+            for line in s.lines:
+                if line.text.endswith(brief_module.words("en")["no_country"]):
+                    continue  # what no source states is said as such, and cites nothing
+                assert line.refs or line.detail, (agency, line.text)
+                for sub in line.detail:
+                    assert sub.refs or s.title == "Agreements", (agency, sub.text)

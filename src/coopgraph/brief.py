@@ -327,23 +327,30 @@ def brief(cg: Any, name: str, lang: str = "en", network: Any = None) -> Brief:
         chain[u].add(v)
         edge_sources[(u, v)].update(d.get("_sources", ()))
 
+    def uppers(node: str) -> dict[str, set[str]]:
+        """The organisations directly above ``node``, each with the sources of that link: from the
+        network view, else (a group of units is no network node) from the statement's provenance."""
+        if chain.get(node):
+            return {up: edge_sources[(node, up)] for up in chain[node]}
+        found: dict[str, set[str]] = defaultdict(set)
+        for r in q("provenance", entity=node):
+            if _s(r.predicate) == SUB_ORGANIZATION_OF and _s(r.subject) == node:
+                found[_s(r.object)].add(_s(r.source) or _s(r.evidence))
+        return found
+
     def path_sources(lower: str, upper: str) -> tuple[str, ...]:
         """Sources of each link on the way from ``lower`` up to ``upper`` (the hierarchy is a tree)."""
-        todo, seen = [(lower, ())], {lower}
+        todo: list[tuple[str, frozenset[str]]] = [(lower, frozenset())]
+        seen = {lower}
         while todo:
-            node, path = todo.pop(0)
+            node, cited = todo.pop(0)
             if node == upper:
-                found = {s for edge in path for s in edge_sources[edge]}
-                if found:
-                    return tuple(sorted(found))
-                break
-            for nxt in sorted(chain.get(node, ())):
+                return tuple(sorted(cited))
+            for nxt, refs in sorted(uppers(node).items()):
                 if nxt not in seen:
                     seen.add(nxt)
-                    todo.append((nxt, (*path, (node, nxt))))
-        # not in the network view (a group of units is no network node): the statement's provenance
-        return tuple(sorted({_s(r.source) or _s(r.evidence) for r in q("provenance", entity=lower)
-                             if _s(r.predicate) == SUB_ORGANIZATION_OF and _s(r.object) == upper}))
+                    todo.append((nxt, cited | refs))
+        return ()
 
     above, below = [], []
     for r in q("agency-hierarchy", agency=agency):

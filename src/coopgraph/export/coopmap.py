@@ -50,7 +50,7 @@ WORDS: dict[str, dict[str, Any]] = {
     "en": {
         "title": "Cooperation map: {country}", "all": "Cooperation map: every country",
         "data": "data as of {date}", "period": "period {period}", "all_time": "all dates",
-        "items": "{n} agreements, meetings and commitments", "countries": "{n} countries",
+        "items": "{n} agreements, meetings and commitments", "countries": "{n} countries", "country_one": "1 country",
         "kinds": {"agreement": ("agreement", "agreements"), "meeting": ("meeting", "meetings"),
                   "commitment": ("commitment", "commitments")},
         "with": "with {country}", "chosen": "chosen country", "count": "agreements, meetings and commitments",
@@ -158,7 +158,9 @@ class CooperationMap:
         w = words(self.lang)
         parts = [w["data"].format(date=self.data_date) if self.data_date else "",
                  w["period"].format(period=self.period) if self.period else w["all_time"],
-                 w["items"].format(n=len(self.items)), w["countries"].format(n=len(self.countries))]
+                 w["items"].format(n=len(self.items)),
+                 w.get("country_one", w["countries"]) if len(self.countries) == 1 else
+                 w["countries"].format(n=len(self.countries))]
         return " · ".join(p for p in parts if p)
 
     def sources(self) -> list[str]:

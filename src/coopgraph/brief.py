@@ -556,13 +556,18 @@ class Layout:
         configure_matplotlib()
         self.probe = plt.figure(figsize=(PAGE_W, PAGE_H), dpi=100)
         self.renderer = self.probe.canvas.get_renderer()
+        self.fonts: dict[tuple[float, bool], Any] = {}
 
     def width(self, text: str, kind: str) -> float:
+        """The drawn width of one line in inches, from the renderer (no text object made)."""
+        from matplotlib.font_manager import FontProperties
+
         size, bold = STYLES[kind][0], STYLES[kind][1]
-        t = self.probe.text(0, 0, text, fontsize=size, fontweight="bold" if bold else "normal")
-        bb = t.get_window_extent(self.renderer)
-        t.remove()
-        return bb.width / 100
+        key = (size, bold)
+        if key not in self.fonts:
+            self.fonts[key] = FontProperties(size=size, weight="bold" if bold else "normal")
+        w, _, _ = self.renderer.get_text_width_height_descent(text, self.fonts[key], ismath=False)
+        return w / 100
 
     def wrap(self, block: Block) -> None:
         """Wrap a block's text so that every line fits between the margins (measured, not guessed)."""

@@ -139,17 +139,26 @@ def test_map_labels_are_text_and_apart_in_chromium(vietnam_svg: bytes, vietnam: 
     drawn = browser.js("""(() => {
         const box = (el, id) => { const r = el.getBoundingClientRect();
             return {id, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; };
-        const labels = Array.from(document.querySelectorAll('g[id^="country:"], g[id^="count:"]')).map(g => {
+        const labels = Array.from(document.querySelectorAll(
+                'g[id^="country:"], g[id^="count:"], g[id^="inset-country:"]')).map(g => {
             const rs = Array.from(g.querySelectorAll('text')).map(t => t.getBoundingClientRect());
             return {id: g.id, x0: Math.min(...rs.map(r => r.left)), y0: Math.min(...rs.map(r => r.top)),
                     x1: Math.max(...rs.map(r => r.right)), y1: Math.max(...rs.map(r => r.bottom))}; });
         const page = Array.from(document.querySelectorAll('g[id="title"], g[id="subtitle"], g[id="key"], '
             + 'g[id^="links-"], g[id="notes"]')).map(g => box(g, g.id));
         const svg = document.querySelector('svg').getBoundingClientRect();
-        return {labels, page, svg: {x0: svg.left, y0: svg.top, x1: svg.right, y1: svg.bottom}};
+        const frame = document.querySelector('g[id="inset-frame"]');
+        return {labels, page, svg: {x0: svg.left, y0: svg.top, x1: svg.right, y1: svg.bottom},
+                inset: frame ? box(frame, 'inset-frame') : null};
     })()""")
-    assert len(drawn["labels"]) == len(groups)
-    assert not boxes_apart(drawn["labels"]), "no country label or count over another"
+    inset = [g for g in root.iter(f"{SVG}g") if (g.get("id") or "").startswith("inset-country:")]
+    assert len(drawn["labels"]) == len(groups) + len(inset)
+    assert not boxes_apart(drawn["labels"]), "no country label or count over another (map and close-up)"
+    # Vietnam is a sliver beside China and Australia: a close-up in a free corner names it, and
+    # hides no label of the map
+    assert f"inset-country:{VIETNAM}" in {g.get("id") for g in inset} and drawn["inset"] is not None
+    outside = [b for b in drawn["labels"] if not b["id"].startswith("inset-")]
+    assert not boxes_apart([drawn["inset"], *outside])
     assert not boxes_apart(drawn["page"]), "title, key, link list and notes apart"
     assert len(drawn["page"]) >= 5
     svg = drawn["svg"]

@@ -332,6 +332,28 @@ def _intersects(bounds: tuple[float, float, float, float], window: tuple[float, 
     return not (bounds[2] < window[0] or bounds[0] > window[2] or bounds[3] < window[1] or bounds[1] > window[3])
 
 
+def draw_countries(ax: Any, fr: Frame, fill: dict[str, str]) -> None:
+    """Every Natural Earth country in the frame's window, coloured by ``fill`` (name → colour)."""
+    from matplotlib.patches import Polygon
+
+    window = fr.window()
+    for shape in geo.countries():
+        if not _intersects(shape.bounds(), window):
+            continue
+        for poly in shape.polygons:
+            for k, ring in enumerate(poly):
+                x, y = fr.xy(ring[:, 0], ring[:, 1])
+                if max(np.ptp(x), np.ptp(y)) < 0.03:  # a speck at this scale: not drawn
+                    continue
+                xy = geo.thin(np.column_stack((x, y)), 0.015)
+                colour = fill.get(shape.name, LAND) if k == 0 else SEA
+                ax.add_patch(Polygon(xy, closed=True, fc=colour, ec="#8a8a8a", lw=0.3,
+                                     zorder=1 if shape.name not in fill else 1.5))
+
+
+INSET_SMALL = 1.0  # inches: a chosen country drawn smaller than this gets a close-up inset
+
+
 class MapFigure:
     """Draws a :class:`CooperationMap` with matplotlib: page 1 the map, page 2 the sources (PDF)."""
 
@@ -350,7 +372,7 @@ class MapFigure:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from matplotlib.patches import Patch, PathPatch, Polygon
+        from matplotlib.patches import Patch, PathPatch
         from matplotlib.path import Path as MplPath
 
         family = configure_matplotlib()
@@ -379,7 +401,6 @@ class MapFigure:
         map_height = fig_h - MARGIN * 0.6 - 0.75 - foot - MARGIN * 0.6
         self.map_height = map_height
         fr = frame([c.shape for c in shown if c.shape is not None], width, map_height)
-        window = fr.window()
         fig = plt.figure(figsize=(fig_w, fig_h), dpi=DPI)
         top = 1 - MARGIN * 0.6 / fig_h
         ax = fig.add_axes((MARGIN / fig_w, top - (0.75 + map_height) / fig_h, width / fig_w, map_height / fig_h))
@@ -393,18 +414,7 @@ class MapFigure:
             spine.set_linewidth(0.6)
         fill = {c.shape.name: (FOCUS_COLOR if c.iri == m.focus else BLUES[count_class(c.total)] if c.total else LAND)
                 for c in shown if c.shape is not None}
-        for shape in geo.countries():
-            if not _intersects(shape.bounds(), window):
-                continue
-            for poly in shape.polygons:
-                for k, ring in enumerate(poly):
-                    x, y = fr.xy(ring[:, 0], ring[:, 1])
-                    if max(np.ptp(x), np.ptp(y)) < 0.03:  # a speck at this scale: not drawn
-                        continue
-                    xy = geo.thin(np.column_stack((x, y)), 0.015)
-                    colour = fill.get(shape.name, LAND) if k == 0 else SEA
-                    ax.add_patch(Polygon(xy, closed=True, fc=colour, ec="#8a8a8a", lw=0.3,
-                                         zorder=1 if shape.name not in fill else 1.5))
+        draw_countries(ax, fr, fill)
 
         # links between centroids, curved so that links sharing a country stay apart
         anchors = {c.iri: fr.xy(*c.shape.anchor()) for c in shown if c.shape is not None}
@@ -458,6 +468,8 @@ class MapFigure:
                         color=LINK_COLOR, zorder=4, gid=p.node,
                         bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": LINK_COLOR, "lw": 0.4})
 
+        self.inset = self.draw_inset(fig, ax, fr, fill, anchors, labels, width, map_height, measure)
+
         fig.text(MARGIN / fig_w, top, m.title(), fontsize=14, fontweight="bold", va="top", color=TEXT_COLOR,
                  gid="title")
         fig.text(MARGIN / fig_w, top - 0.32 / fig_h, m.subtitle(), fontsize=9, va="top", color="#444444",
@@ -485,6 +497,85 @@ class MapFigure:
         fig.text(MARGIN / fig_w, y, "\n".join(notes), fontsize=7, va="top", color="#444444", linespacing=1.45,
                  gid="notes")
         return fig
+
+    def draw_inset(self, fig: Any, ax: Any, fr: Frame, fill: dict[str, str], anchors: dict[str, Any],
+                   labels: list[Placed], width: float, height: float, measure: Any) -> list[Placed]:
+        """A close-up of the chosen country in a free corner of the map, when it is drawn small.
+
+        Vietnam beside China and Australia is a sliver a reader cannot see; the inset shows it
+        and its neighbours four or more times larger, with the links leaving it in their
+        directions. It goes in a corner where it hides no label or country centroid (none: no
+        inset), framed, with the window it shows outlined on the map. Returns its labels.
+        """
+        from matplotlib.patches import Rectangle
+
+        m = self.cmap
+        focus = m.countries.get(m.focus or "")
+        if focus is None or focus.shape is None:
+            return []
+        main = focus.shape.main_polygon()[0]
+        x, y = fr.xy(main[:, 0], main[:, 1])
+        if max(np.ptp(x), np.ptp(y)) >= INSET_SMALL:
+            return []
+        iw, ih, gap = 0.3 * width, 0.45 * height, 0.1
+        boxes = [p.box() for p in labels] + [(ax_, ay_, ax_, ay_) for ax_, ay_ in anchors.values()]
+        boxes.append((float(x.min()), float(y.min()), float(x.max()), float(y.max())))
+        corner = None
+        for cx, cy in ((gap, gap), (gap, height - ih - gap), (width - iw - gap, gap), (width - iw - gap, height - ih - gap)):
+            if all(b[2] < cx - 0.05 or b[0] > cx + iw + 0.05 or b[3] < cy - 0.05 or b[1] > cy + ih + 0.05
+                   for b in boxes):
+                corner = (cx, cy)
+                break
+        if corner is None:
+            return []
+        inner = frame([focus.shape], iw, ih)
+        if inner.scale < 2 * fr.scale:  # not much of a close-up: not worth the room
+            return []
+        fig_w, fig_h = fig.get_size_inches()
+        pos = ax.get_position()
+        left = pos.x0 + corner[0] / fig_w
+        bottom = pos.y0 + corner[1] / fig_h
+        inset = fig.add_axes((left, bottom, iw / fig_w, ih / fig_h), zorder=6)
+        inset.set_xlim(0, iw)
+        inset.set_ylim(0, ih)
+        inset.set_xticks([])
+        inset.set_yticks([])
+        inset.set_facecolor(SEA)
+        for spine in inset.spines.values():
+            spine.set_visible(False)
+        draw_countries(inset, inner, fill)
+        # the window the inset shows, outlined on the map, and the inset's own frame
+        w0, s0, e0, n0 = inner.window()
+        (bx0, by0), (bx1, by1) = fr.xy(w0, s0), fr.xy(e0, n0)
+        ax.add_patch(Rectangle((float(bx0), float(by0)), float(bx1 - bx0), float(by1 - by0), fc="none", ec="#555555",
+                               lw=0.6, ls="--", zorder=4))
+        ax.add_patch(Rectangle(corner, iw, ih, fc="none", ec="#555555", lw=0.9, zorder=7, gid="inset-frame"))
+        fx, fy = inner.xy(*focus.shape.anchor())
+        placed: list[Placed] = []
+        for c in sorted(m.countries.values(), key=lambda c: c.iri):
+            if c.shape is None:
+                continue
+            px, py = inner.xy(*c.shape.anchor())
+            if c.iri != m.focus:  # each link leaves the chosen country in its partner's direction
+                pair = tuple(sorted((c.iri, focus.iri)))
+                if pair in m.links:
+                    total = sum(len(v) for v in m.links[pair].values())
+                    biggest = max(sum(len(v) for v in items.values()) for items in m.links.values())
+                    inset.plot([fx, px], [fy, py], color=LINK_COLOR, lw=0.8 + 3.4 * total / biggest, alpha=0.75,
+                               zorder=2, solid_capstyle="round")
+            if 0 <= px <= iw and 0 <= py <= ih:
+                tw, th = measure(c.label, LABEL_PT, c.iri == m.focus)
+                placed.append(Placed(f"inset-country:{c.iri}", c.label, "_country", float(px), float(py), tw, th,
+                                     0.07))
+        remove_overlaps(placed, iw, ih)
+        for p in placed:
+            iri = p.node[len("inset-country:"):]
+            ax_x, ax_y = inner.xy(*m.countries[iri].shape.anchor())
+            inset.plot([ax_x], [ax_y], marker="o", ms=3.2, color="#333333", zorder=3)
+            inset.text(p.x, p.y - p.marker / 2 - 0.02, p.text, fontsize=LABEL_PT, ha="center", va="top",
+                       color=TEXT_COLOR, zorder=5, gid=p.node, fontweight="bold" if iri == m.focus else "normal",
+                       bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#999999", "lw": 0.4, "alpha": 0.9})
+        return placed
 
     def source_pages(self) -> list[Any]:
         """A4 landscape pages with the numbered sources (two columns)."""

@@ -549,7 +549,9 @@ class MapFigure:
         (bx0, by0), (bx1, by1) = fr.xy(w0, s0), fr.xy(e0, n0)
         ax.add_patch(Rectangle((float(bx0), float(by0)), float(bx1 - bx0), float(by1 - by0), fc="none", ec="#555555",
                                lw=0.6, ls="--", zorder=4))
-        ax.add_patch(Rectangle(corner, iw, ih, fc="none", ec="#555555", lw=0.9, zorder=7, gid="inset-frame"))
+        # the frame belongs to the inset (drawn above it), not to the map under it
+        inset.add_patch(Rectangle((0, 0), 1, 1, transform=inset.transAxes, fc="none", ec="#555555", lw=0.9,
+                                  zorder=10, clip_on=False, gid="inset-frame"))
         fx, fy = inner.xy(*focus.shape.anchor())
         placed: list[Placed] = []
         for c in sorted(m.countries.values(), key=lambda c: c.iri):

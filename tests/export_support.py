@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "most-2023-06-05-samr-reception.trig"
@@ -112,3 +115,40 @@ def real_network():  # noqa: ANN201 - coopgraph.network.Network
             os.environ.pop("COOPGRAPH_HOME", None)
         else:
             os.environ["COOPGRAPH_HOME"] = old
+
+
+# -- rendering PDFs the way a reader's viewer does (poppler) ---------------------------------
+
+
+def require_tool(name: str) -> str:
+    """A command-line tool a test renders with: skipped without it, failed under ``CI=true``."""
+    found = shutil.which(name)
+    if found is None:
+        reason = f"{name} not found (Debian: apt-get install poppler-utils)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; under CI the rendering tests must run")
+        pytest.skip(reason)
+    return found
+
+
+def pdf_to_pngs(pdf: bytes, tmp: Path, stem: str, dpi: int = 60) -> list[Path]:
+    """The PDF's pages as pdftoppm draws them (what a reader's viewer shows)."""
+    tool = require_tool("pdftoppm")
+    source = tmp / f"{stem}.pdf"
+    source.write_bytes(pdf)
+    subprocess.run([tool, "-r", str(dpi), "-png", str(source), str(tmp / stem)], check=True, capture_output=True,
+                   timeout=120)
+    return sorted(tmp.glob(f"{stem}-*.png"))
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def fonts_embedded(pdf: Path) -> list[str]:
+    """pdffonts' rows: every font of the PDF, which must say "yes" under emb."""
+    tool = require_tool("pdffonts")
+    out = subprocess.run([tool, str(pdf)], check=True, capture_output=True, text=True, timeout=60).stdout
+    return out.splitlines()[2:]

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 from cdp_browser import Browser
-from export_support import ARTIFACTS, real_network
+from export_support import ARTIFACTS, fonts_embedded, pdf_to_pngs, png_size, real_network
 
 from coopgraph.export import get_exporter, make_view
 from coopgraph.export.base import View
+from coopgraph.export.regions import separating_axis
 from coopgraph.export.picture import A4_HEIGHT, A4_WIDTH, PictureExporter, citations, node_text, sources_text
 from coopgraph.network import ViewOptions
 
@@ -79,6 +80,11 @@ def test_whole_network_fits_one_page_with_labels_apart(view: View) -> None:
         assert len(regions) == len(tags) >= 3
         for tag in tags:
             assert re.search(rf"^{tag.get_text()}  \d+ nodes?", legend, re.M), tag.get_text()
+        # the shaded regions do not overlap: no node reads as belonging to two groups
+        outlines = [(str(r.get_gid()), r.get_xy()[:-1].tolist()) for r in regions]
+        for i, (name_a, a) in enumerate(outlines):
+            for name_b, b in outlines[i + 1:]:
+                assert separating_axis(a, b) is not None, (name_a, name_b)
         bottom_of_drawing = min(b.y0 for b in boxes)
         notes_box = next(t for t in fig.texts if t.get_gid() == "left-out").get_window_extent(renderer)
         assert notes_box.y1 < bottom_of_drawing, "the notes sit under the drawing"
@@ -119,13 +125,21 @@ def test_svg_is_the_same_every_time(svg: bytes, view: View) -> None:
     assert get_exporter("svg").render(view) == svg
 
 
-def test_pdf_has_the_sources_on_page_2_and_is_the_same_every_time(view: View) -> None:
+def test_pdf_has_the_sources_on_page_2_and_is_the_same_every_time(view: View, tmp_path: Path) -> None:
     first = get_exporter("pdf").render(view)
     assert first == get_exporter("pdf").render(view)
     (ARTIFACTS / "real-network.pdf").write_bytes(first)
     assert len(re.findall(rb"/Type\s*/Page[^s]", first)) == 2, "drawing on page 1, sources on page 2"
     assert b"/FontFile2" in first, "the PDF embeds its (TrueType) fonts"
     assert b"/CreationDate" not in first
+    # and a reader's viewer shows two A4 pages with text on them, fonts embedded (poppler)
+    pages = pdf_to_pngs(first, tmp_path, "network")
+    assert len(pages) == 2
+    for page in pages:
+        w, h = png_size(page)
+        assert abs(max(w, h) / min(w, h) - A4_HEIGHT / A4_WIDTH) < 0.01, "A4"
+        shutil.copy(page, ARTIFACTS / f"real-network-pdftoppm-{page.stem.rsplit('-', 1)[-1]}.png")
+    assert all(row.split()[-5] == "yes" for row in fonts_embedded(tmp_path / "network.pdf"))
 
 
 def test_png_and_svg_files_come_with_their_source_list(view: View, tmp_path: Path) -> None:

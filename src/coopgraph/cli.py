@@ -28,6 +28,7 @@ Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], Non
 COMMAND_MODULES = (
     "coopgraph.cli_queries",  # queries, query
     "coopgraph.cli_export",  # export, path, rank
+    "coopgraph.cli_brief",  # map, brief
     "coopgraph.cli_serve",  # serve, push
     "coopgraph.cli_scale",  # synth, update
     "coopgraph.cli_review",  # review

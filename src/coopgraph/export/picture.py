@@ -27,7 +27,7 @@ import numpy as np
 from coopgraph import __version__
 from coopgraph.export.base import Exporter, View
 from coopgraph.export.fonts import FontMissing, configure_matplotlib, missing_glyphs
-from coopgraph.export.regions import Group, arrange, hull
+from coopgraph.export.regions import Group, apart, arrange, hull, separate
 from coopgraph.export.style import EDGE_COLOR, TEXT_COLOR, style
 from coopgraph.network import KIND_LABELS, KINDS
 
@@ -38,6 +38,7 @@ LABEL_PT = 7.0
 TAG_PT = 10.0  # the group letters
 MARKER_IN = 0.16
 PAD = 0.08  # inches between two node boxes
+GROUP_PAD = 0.3  # inches between two node boxes of different groups (room for both regions' edges)
 INSET = 0.14  # inches kept free inside the drawing's edges, for the region outlines
 DPI = 200
 MAX_LABELS = 40  # more labels than this crowd an A4 page at 7 pt
@@ -142,11 +143,14 @@ def overlaps(boxes: list[tuple[float, float, float, float]], pad: float = 0.0) -
     return [(int(i), int(j)) for i, j in zip(*np.nonzero(hit), strict=True)]
 
 
-def remove_overlaps(placed: list[Placed], width: float, height: float, iterations: int = 1500) -> bool:
+def remove_overlaps(placed: list[Placed], width: float, height: float, iterations: int = 1500,
+                    groups_of: list[int] | None = None) -> bool:
     """Push overlapping node boxes apart inside ``width`` × ``height``; True when none overlap.
 
     Each overlapping pair moves apart along the axis where the overlap is smaller (the
-    cheapest separation), half each; positions are clamped to the page.
+    cheapest separation), half each; positions are clamped to the page. With ``groups_of`` (each
+    box's group), boxes of two different groups are kept ``GROUP_PAD`` apart instead of ``PAD``,
+    which leaves room between the groups' shaded regions.
     """
     n = len(placed)
     if n < 2:
@@ -157,9 +161,13 @@ def remove_overlaps(placed: list[Placed], width: float, height: float, iteration
     offset = centre - np.array([[p.x, p.y] for p in placed])
     rng = np.random.default_rng(7)
     tie = rng.uniform(-1, 1, size=(n, n, 2))
+    pad = np.full((n, n), PAD)
+    if groups_of is not None:
+        g = np.asarray(groups_of)
+        pad = np.where(g[:, None] != g[None, :], GROUP_PAD, PAD)
     for _ in range(iterations):
         d = centre[:, None, :] - centre[None, :, :]
-        need = half[:, None, :] + half[None, :, :] + PAD
+        need = half[:, None, :] + half[None, :, :] + pad[..., None]
         over = need - np.abs(d)
         hit = (over[..., 0] > 0) & (over[..., 1] > 0)
         np.fill_diagonal(hit, False)
@@ -182,20 +190,39 @@ def remove_overlaps(placed: list[Placed], width: float, height: float, iteration
 def citations(view: View, width: int = 150) -> list[list[str]]:
     """Numbered, wrapped citations of the sources behind the view's nodes, duplicates merged."""
     used = sorted({s for _, d in view.graph.nodes(data=True) for s in d.get("_sources", ())})
-    texts: dict[str, int] = {}
-    for iri in used:
-        info = view.network.sources.get(iri)
-        if info is None:  # a curator assertion: no document, the curators vouch for it
-            text = f"curators' assertion {iri.rstrip('/').rsplit('/', 1)[-1]}"
-        else:
-            extra = ", ".join(x for x in (info.publisher, info.date, info.url) if x)
-            text = info.title + (f" ({extra})" if extra else "")
-        texts[text] = texts.get(text, 0) + 1
+    return cite(view.network.sources, used, width)
+
+
+def cite(sources: dict[str, Any], used: list[str], width: int = 150) -> list[list[str]]:
+    """Numbered, wrapped citations of source IRIs (in the given order), identical citations merged.
+
+    Shared by every output that lists its sources (pictures, the map, the agency brief), so a
+    source reads the same wherever it is cited. ``sources`` maps IRIs to
+    :class:`~coopgraph.network.SourceInfo`; an IRI not in it is a curator assertion.
+    """
     out = []
-    for i, (text, copies) in enumerate(texts.items(), 1):
+    for i, (text, copies) in enumerate(citation_texts(sources, used).items(), 1):
         more = f" [{copies} copies]" if copies > 1 else ""
         out.append(wrap_wide(f"[{i}] {text}{more}", width, "     "))
     return out
+
+
+def citation_text(sources: dict[str, Any], iri: str) -> str:
+    """One source's citation: title (publisher, date, address), or the curators' assertion."""
+    info = sources.get(iri)
+    if info is None:  # a curator assertion: no document, the curators vouch for it
+        return f"curators' assertion {iri.rstrip('/').rsplit('/', 1)[-1]}"
+    extra = ", ".join(x for x in (info.publisher, info.date, info.url) if x)
+    return info.title + (f" ({extra})" if extra else "")
+
+
+def citation_texts(sources: dict[str, Any], used: list[str]) -> dict[str, int]:
+    """Distinct citation texts of ``used``, in first-use order, with how many IRIs share each."""
+    texts: dict[str, int] = {}
+    for iri in used:
+        text = citation_text(sources, iri)
+        texts[text] = texts.get(text, 0) + 1
+    return texts
 
 
 def importance(view: View) -> list[str]:
@@ -210,6 +237,38 @@ def label_order(view: View) -> list[str]:
     ranked = importance(view)
     kinds = {n: view.graph.nodes[n]["type"] for n in ranked}
     return [n for n in ranked if kinds[n] in ESSENTIAL] + [n for n in ranked if kinds[n] not in ESSENTIAL]
+
+
+REGION_GAP = 0.05  # inches kept between two shaded regions
+
+
+def region_outline(grp: Group, where: dict[str, Placed], pad: float) -> list[tuple[float, float]]:
+    """A group's region: the convex hull of its members' boxes and its letter, ``pad`` inches out."""
+    corners: list[tuple[float, float]] = []
+    for node in [*grp.members, f"group:{grp.letter}"]:
+        x0, y0, x1, y1 = where[node].box()
+        corners += [(x0 - pad, y0 - pad), (x0 - pad, y1 + pad), (x1 + pad, y0 - pad), (x1 + pad, y1 + pad)]
+    return hull(corners)
+
+
+def separate_groups(placed: list[Placed], groups: list[Group], width: float, height: float) -> bool:
+    """Move whole groups so that no two groups' members interpenetrate; True when done.
+
+    Pushing labels apart can carry a node's box among another group's nodes; their regions then
+    overlap and the node reads as belonging to both. Each group moves as one rigid whole (its
+    labels stay apart), along the shortest way out; nothing moves when the page has no room.
+    Regions whose members are apart are then cut back along the line between them when drawn.
+    """
+    where = {p.node: p for p in placed}
+    cores = [region_outline(grp, where, 0.0) for grp in groups]
+    shift = separate(cores, width, height, REGION_GAP, slack=INSET - 0.07)
+    if shift is None:
+        return False
+    for grp, (dx, dy) in zip(groups, shift, strict=True):
+        for node in [*grp.members, f"group:{grp.letter}"]:
+            where[node].x += float(dx)
+            where[node].y += float(dy)
+    return True
 
 
 @dataclass
@@ -392,7 +451,11 @@ class PictureExporter(Exporter):
                     top = grp.centre[1] * sy + oy + grp.radius * sy * 0.92
                     placed.append(Placed(f"group:{grp.letter}", grp.letter, "_group", grp.centre[0] * sx + ox,
                                          min(top, inner_h - 0.01), w, h, 0.0))
-            if remove_overlaps(placed, inner_w, inner_h) or k == 0:
+            home = [member.get(p.node, -1) if not p.node.startswith("group:") else
+                    ord(p.node[6]) - 65 for p in placed]
+            if remove_overlaps(placed, inner_w, inner_h, groups_of=home) or k == 0:
+                if len(groups) > 1:  # groups still among each other: move them apart where there is room
+                    separate_groups(placed, groups, inner_w, inner_h)
                 break
             k = int(k * 0.85)
         for p in placed:
@@ -438,15 +501,15 @@ class PictureExporter(Exporter):
         ax.set_axis_off()
 
         where = {p.node: p for p in page.placed}
-        # the group regions: a pale hull around the members' boxes and the group's letter
-        for i, grp in enumerate(page.groups if len(page.groups) > 1 else []):
+        # the group regions: a pale hull around the members' boxes and the group's letter, cut
+        # back where two would overlap (a node pushed near another group must not look like it
+        # belongs to both)
+        shown = page.groups if len(page.groups) > 1 else []
+        outlines = apart([region_outline(grp, where, 0.06) for grp in shown],
+                         [region_outline(grp, where, 0.0) for grp in shown], REGION_GAP)
+        for i, (grp, outline) in enumerate(zip(shown, outlines, strict=True)):
             fill, edge = TINTS[i % len(TINTS)]
-            corners: list[tuple[float, float]] = []
-            for node in [*grp.members, f"group:{grp.letter}"]:
-                x0, y0, x1, y1 = where[node].box()
-                corners += [(x0 - 0.06, y0 - 0.06), (x0 - 0.06, y1 + 0.06), (x1 + 0.06, y0 - 0.06),
-                            (x1 + 0.06, y1 + 0.06)]
-            ax.add_patch(Polygon(hull(corners), closed=True, fc=fill, ec=edge, lw=0.7, zorder=0,
+            ax.add_patch(Polygon(outline, closed=True, fc=fill, ec=edge, lw=0.7, zorder=0,
                                  joinstyle="round", gid=f"region:{grp.letter}"))
             tag = where[f"group:{grp.letter}"]
             ax.text(tag.x, tag.y - 0.015, grp.letter, fontsize=TAG_PT, fontweight="bold", ha="center", va="top",

@@ -156,3 +156,124 @@ def hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
             upper.pop()
         upper.append(p)
     return lower[:-1] + upper[:-1]
+
+
+Polygon = list[tuple[float, float]]
+
+
+def separating_axis(p: Polygon, q: Polygon) -> tuple[np.ndarray, float, float] | None:
+    """(axis, end of p, start of q) of the edge normal along which convex ``p`` and ``q`` are
+    widest apart (``p`` on the low side), or None when they intersect."""
+    a, b = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    best: tuple[np.ndarray, float, float] | None = None
+    width = 0.0
+    for poly in (a, b):
+        edges = np.roll(poly, -1, axis=0) - poly
+        for ex, ey in edges:
+            n = float(np.hypot(ex, ey))
+            if n < 1e-12:
+                continue
+            axis = np.array([ey / n, -ex / n])
+            pa, pb = a @ axis, b @ axis
+            for sign in (1.0, -1.0):
+                lo_end, hi_start = (pa.max(), pb.min()) if sign > 0 else (-pa.min(), -pb.max())
+                if hi_start - lo_end > width:
+                    width = float(hi_start - lo_end)
+                    best = (axis * sign, float(lo_end), float(hi_start))
+    return best
+
+
+def clip(poly: Polygon, axis: np.ndarray, limit: float) -> Polygon:
+    """The part of convex ``poly`` where ``point · axis <= limit`` (Sutherland–Hodgman, one edge)."""
+    out: Polygon = []
+    pts = [np.asarray(v, dtype=float) for v in poly]
+    for k, cur in enumerate(pts):
+        prev = pts[k - 1]
+        dc, dp = float(cur @ axis) - limit, float(prev @ axis) - limit
+        if dc <= 0:
+            if dp > 0:
+                t = dp / (dp - dc)
+                out.append(tuple(prev + t * (cur - prev)))
+            out.append(tuple(cur))
+        elif dp <= 0:
+            t = dp / (dp - dc)
+            out.append(tuple(prev + t * (cur - prev)))
+    return [(float(x), float(y)) for x, y in out]
+
+
+def apart(outlines: list[Polygon], cores: list[Polygon], gap: float) -> list[Polygon]:
+    """The region outlines cut back so that no two overlap, each keeping all of its core.
+
+    ``cores`` are the hulls of each group's own boxes, ``outlines`` the same padded. Where two
+    padded outlines overlap but the cores do not, both are cut along the line midway between the
+    cores, ``gap`` apart: no member leaves its region and no region covers another's. Cores that
+    interpenetrate cannot be split by a line; their outlines are left as they are.
+    """
+    out = [list(o) for o in outlines]
+    for i in range(len(out)):
+        for j in range(i + 1, len(out)):
+            found = separating_axis(cores[i], cores[j])
+            if found is None:
+                continue
+            axis, end, start = found
+            middle = (end + start) / 2
+            half = min(gap / 2, (start - end) / 2)
+            a = np.asarray(out[i], dtype=float) @ axis
+            b = np.asarray(out[j], dtype=float) @ axis
+            if a.max() + half <= b.min() - half:
+                continue  # already apart
+            out[i] = clip(out[i], axis, middle - half)
+            out[j] = clip(out[j], -axis, -(middle + half))
+    return out
+
+
+def separate(cores: list[Polygon], width: float, height: float, gap: float, slack: float = 0.0,
+             iterations: int = 300) -> list[np.ndarray] | None:
+    """Moves (one per group) after which no two convex ``cores`` intersect (``gap`` apart).
+
+    Groups move as rigid wholes along the shortest way out of each overlap (separating axes),
+    so the nodes and labels inside each stay as they were; then the whole is recentred on the
+    ``width`` × ``height`` page (``slack`` past each edge allowed). None when they do not fit.
+    """
+    n = len(cores)
+    shift = [np.zeros(2) for _ in range(n)]
+    for _ in range(iterations):
+        moved = False
+        for i in range(n):
+            for j in range(i + 1, n):
+                a = np.asarray(cores[i], dtype=float) + shift[i]
+                b = np.asarray(cores[j], dtype=float) + shift[j]
+                found = separating_axis(a.tolist(), b.tolist())
+                if found is not None and found[2] - found[1] >= gap:
+                    continue
+                v = _push(a, b, gap)
+                shift[i], shift[j] = shift[i] - 0.5 * v, shift[j] + 0.5 * v
+                moved = True
+        if not moved:
+            break
+    else:
+        return None
+    pts = np.concatenate([np.asarray(c, dtype=float) + s for c, s in zip(cores, shift, strict=True)])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    if hi[0] - lo[0] > width + 2 * slack or hi[1] - lo[1] > height + 2 * slack:
+        return None
+    centre = np.array([width / 2, height / 2]) - (lo + hi) / 2
+    return [s + centre for s in shift]
+
+
+def _push(a: np.ndarray, b: np.ndarray, gap: float) -> np.ndarray:
+    """The shortest move of ``b`` that leaves it ``gap`` clear of ``a`` (both convex)."""
+    best, depth = np.zeros(2), np.inf
+    for poly in (a, b):
+        edges = np.roll(poly, -1, axis=0) - poly
+        for ex, ey in edges:
+            n = float(np.hypot(ex, ey))
+            if n < 1e-12:
+                continue
+            axis = np.array([ey / n, -ex / n])
+            pa, pb = a @ axis, b @ axis
+            for sign in (1.0, -1.0):  # move b to the high side (sign 1) or the low side of a
+                need = (pa.max() - pb.min() + gap) if sign > 0 else (pb.max() - pa.min() + gap)
+                if 0 <= need < depth:
+                    depth, best = need, axis * sign * need
+    return best

@@ -11,8 +11,10 @@ over the union of all graphs:
 
 ``main``
     what queries see, the same graphs as :attr:`coopgraph.CoopGraph.dataset`: the asserted
-    evidence graphs, ``graph/inferred`` (exactly what :func:`coopgraph.reason.reason` keeps)
-    and ``graph/ontology``.
+    evidence graphs, ``graph/inferred`` (exactly what :func:`coopgraph.reason.reason` keeps),
+    ``graph/ontology`` and ``graph/presentation``; its default graph is their RDF merge, each
+    triple once (:mod:`coopgraph.defaultgraph`), as in the in-memory store, so a query sees the
+    same dataset on either.
 ``validation``
     what the shapes see, as with pySHACL's ``ont_graph``: the asserted graphs plus the ontology
     triples pySHACL mixes in; never the inferred graph (a range axiom must not make a wrong
@@ -46,7 +48,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from coopgraph import __version__
+from coopgraph import __version__, defaultgraph
 from coopgraph import fastreason as fr
 from coopgraph import fastvalidate as fv
 from coopgraph import presentation
@@ -59,7 +61,8 @@ from coopgraph.validate import ValidationReport, ValidationResult
 INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
 ONTOLOGY = ox.NamedNode(str(ONTOLOGY_GRAPH))
 ONTOLOGY_CLOSURE = ox.NamedNode("https://w3id.org/coopgraph/graph/ontology-closure")
-STORE_FORMAT = 1
+#: 2: the default graph holds the merge of the named graphs (coopgraph.defaultgraph); 1: it was empty.
+STORE_FORMAT = 2
 
 Triple = fr.Triple
 
@@ -274,6 +277,7 @@ def build_store(
         # before the reasoner's indexes grow (peak memory at 1M triples)
         main = ox.Store(str(tmp / "main"))
         main.bulk_extend(quads)
+        main.bulk_extend(defaultgraph.copies(quads))  # the merge (coopgraph.defaultgraph)
         quads.clear()
         t = _timed(seconds, "write asserted", t)
 
@@ -282,9 +286,10 @@ def build_store(
         del asserted
         t = _timed(seconds, "reason", t)
 
-        main.bulk_extend(ox.Quad(*x, INFERRED) for x in result.inferred)
-        main.bulk_extend(ox.Quad(*x, ONTOLOGY) for x in rules.ontology)
-        presentation.refresh(main)  # labels, dates, first IRIs for display: graph/presentation
+        for name, triples in ((INFERRED, result.inferred), (ONTOLOGY, rules.ontology)):
+            main.bulk_extend(ox.Quad(*x, name) for x in triples)
+            main.bulk_extend(ox.Quad(*x, defaultgraph.DEFAULT) for x in triples)
+        presentation.refresh(main, merged=True)  # labels, dates, first IRIs for display: graph/presentation
         closure = ox.Store(str(tmp / "closure"))
         _save_closure(closure, tmp, rules.ontology_closure, result.noise - rules.ontology_closure)
         for st in (main, closure):
@@ -524,10 +529,12 @@ def _apply_update(store_dir: Path, quads: list[ox.Quad], paths: list[Path]) -> S
         incoming = {_triple(q) for q in quads}
         was_inferred = {x for x in incoming if next(iter(main.quads_for_pattern(*x, INFERRED)), None) is not None}
         was_asserted = {x for x in incoming if any(q.graph_name not in (INFERRED, ONTOLOGY)
+                                                   and not isinstance(q.graph_name, ox.DefaultGraph)
                                                    for q in main.quads_for_pattern(*x, None))}
         new = {x for x in incoming - was_asserted
                if x in was_inferred or next(iter(main.quads_for_pattern(*x, None)), None) is None}
         main.extend(quads)
+        main.extend(list(defaultgraph.copies(quads)))
         validation.extend(quads)
         focus = _focus_of(incoming - was_asserted)
         old = _report_from_json((store_dir / "validation.json").read_text(encoding="utf-8"))
@@ -541,12 +548,19 @@ def _apply_update(store_dir: Path, quads: list[ox.Quad], paths: list[Path]) -> S
             closure.remove(ox.Quad(*x, ox.DefaultGraph()))
         keep, noise = fr.reason_delta([main, closure], new, rules, extra=_literal_subjects(store_dir))
         main.extend(ox.Quad(*x, INFERRED) for x in keep)
+        main.extend(ox.Quad(*x, defaultgraph.DEFAULT) for x in keep)
         _save_closure(closure, store_dir, set(), noise, append=True)
         n_inferred = manifest.get("triples_inferred", 0) + len(keep) - len(was_inferred - was_asserted)
         manifest["triples_asserted"] = manifest.get("triples_asserted", 0) + len(incoming - was_asserted)
         mode = "add"
         t = _timed(seconds, "reason", t)
-    presentation.refresh(main, None if existing else [*quads, *keep])  # replaced graphs: all; else what changed
+    # the default graph is the merge of the graphs (coopgraph.defaultgraph): an added source's
+    # triples were merged as they were written; replaced graphs, or a store written before the
+    # merge was stored (format 1), have it made anew, before the presentation graph, which reads it
+    if existing or manifest.get("format", 1) < 2:
+        defaultgraph.rebuild(main)
+        manifest["format"] = STORE_FORMAT
+    presentation.refresh(main, None if existing else [*quads, *keep], merged=True)
     for st in (main, validation, closure):
         st.flush()
     manifest["files"] = sorted(set(manifest["files"]) | {str(Path(p).resolve()) for p in paths})

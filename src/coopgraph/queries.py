@@ -548,33 +548,32 @@ def oxigraph_store(graph: Any, cache: bool = True) -> Any:
     cached = _oxigraph_stores.get(graph)
     if cached is not None:
         return cached
+    from coopgraph import defaultgraph
+
     store = ox.Store()
     quads = []
-    merged: set[tuple[Any, Any, Any]] = set()
     for s, p, o, g in graph.dataset.quads((None, None, None, None)):
         name = g.identifier if hasattr(g, "identifier") else g
         gname = ox.DefaultGraph() if name is None or str(name) == "urn:x-rdflib:default" else to_oxigraph(name)
-        triple = (to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
-        quads.append(ox.Quad(*triple, gname))
-        merged.add(triple)
+        quads.append(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), gname))
     store.extend(quads)
     # The default graph is the RDF merge of all graphs, each triple once (docs/model.md), as in
     # rdflib's union default graph; Oxigraph's own union repeats a triple once per graph stating it.
-    store.extend(ox.Quad(*t, ox.DefaultGraph()) for t in merged)
+    store.extend(list(defaultgraph.copies(quads)))
     if cache:
         _oxigraph_stores[graph] = store
     return store
 
 
 def has_merged_default(store: Any) -> bool:
-    """Whether ``store``'s default graph holds the merge of its graphs (see :func:`oxigraph_store`).
+    """Whether ``store``'s default graph holds the merge of its graphs (:mod:`coopgraph.defaultgraph`).
 
-    A store whose default graph is empty (a store built by ``build --store``) is queried with
-    Oxigraph's union of all graphs instead.
+    Every store coopgraph makes does, in memory or on disk; one written before (an on-disk
+    store of format 1, whose default graph is empty) is queried with Oxigraph's union instead.
     """
-    import pyoxigraph as ox
+    from coopgraph import defaultgraph
 
-    return next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None
+    return defaultgraph.has_merge(store)
 
 
 def syntax_check(text: str, engine: str = "rdflib") -> None:

@@ -13,7 +13,7 @@ import textwrap
 from coopgraph.cli import add_command, diag, open_from_args
 from coopgraph.errors import UsageError
 from coopgraph.labels import languages as label_languages
-from coopgraph.queries import ENGINES, QueryLibrary, run, select_query
+from coopgraph.queries import ENGINES, QueryLibrary, row_count, run, select_query
 from coopgraph.results import FORMATS, write
 
 
@@ -69,19 +69,20 @@ def _cmd_query(args: argparse.Namespace) -> int:
     for key in params:
         query.parameter(key)  # fail on a bad name before the graph is loaded
     langs = label_languages(args.lang)  # the label service's languages; a bad tag fails here
+    row_count("--limit", args.limit), row_count("--offset", args.offset)  # and a bad page here
     if args.lang and any(p.name == "lang" for p in query.parameters):
         params.setdefault("lang", langs[0])  # a query's own ?lang takes the first
     if args.endpoint:
         from coopgraph.store import remote_run
 
         result = remote_run(args.endpoint, args.name, sparql=args.sparql, file=args.file, params=params,
-                            timeout=args.timeout, languages=langs)
+                            timeout=args.timeout, languages=langs, limit=args.limit, offset=args.offset)
     else:
         graph = open_from_args(args)
         # a built store is an Oxigraph store: it is queried as it is, no rdflib copy is made
         engine = "oxigraph" if args.store else args.engine
         result = run(graph, args.name, sparql=args.sparql, file=args.file, params=params,
-                     engine=engine, timeout=args.timeout, languages=langs)
+                     engine=engine, timeout=args.timeout, languages=langs, limit=args.limit, offset=args.offset)
     fmt = args.format or ("turtle" if result.graph is not None else "table")
     sys.stdout.write(write(result, fmt))
     count = f"{len(result.graph)} triples" if result.graph is not None else (
@@ -108,6 +109,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", metavar="TAGS",
                    help="label languages in order, e.g. vi,en: each ?xLabel column shows ?x's label in the "
                         "first that has one, else in any language (default en)")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help="print only N rows (of a CONSTRUCT: the triples of N solutions); the engine stops there")
+    p.add_argument("--offset", type=int, metavar="N",
+                   help="skip the first N rows (with --limit: one page; stable for queries with ORDER BY)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="stop the query after SECONDS (exit 2)")
     p.add_argument("--engine", choices=ENGINES, default="rdflib", help="SPARQL engine (default rdflib)")
     p.add_argument("--endpoint", metavar="URL",

@@ -616,6 +616,70 @@ def syntax_check(text: str, engine: str = "rdflib") -> None:
     raise QueryError(f"syntax error{where}: {message}")
 
 
+def row_count(name: str, value: int | str | None) -> int | None:
+    """A row count (``limit``, ``offset``) given as a number or as text (a CLI option, a URL
+    parameter), checked once for every entry point; None or empty text stays None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = -1
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    if number < 0:
+        raise UsageError(f"{name} must be a whole number of rows, 0 or more; got {value!r}")
+    return number
+
+
+def paged(text: str, limit: int | str | None = None, offset: int | str | None = None) -> str:
+    """``text`` answering only ``limit`` solutions after the first ``offset``, in SPARQL itself.
+
+    The page is the outer query's ``LIMIT``/``OFFSET``, so the engine pages: it stops computing
+    once the page is full, and skipped rows are never turned into Python terms. A query that has
+    its own ``LIMIT``/``OFFSET`` keeps its window and the page is taken inside it (offset 10 of
+    ``LIMIT 100`` is rows 10 to 99 of those 100). A page is stable only if the query has an
+    ``ORDER BY``, as every named query does. ASK has no rows to page: asking is a usage error.
+    Applied after the label service (:func:`coopgraph.labels.with_labels`), which moves the
+    solution modifiers to the query it writes around the question.
+    """
+    limit, offset = row_count("limit", limit), row_count("offset", offset)
+    if limit is None and offset is None:
+        return text
+    from coopgraph.offline import tokens
+
+    toks = [t for t in tokens(text) if t[0] != "comment"]
+    form = next((i for i, (k, v, _) in enumerate(toks)
+                 if k == "word" and v.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")), None)
+    if form is None:
+        raise QueryError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
+    if toks[form][1].upper() == "ASK":
+        raise UsageError("limit and offset page the rows of SELECT, CONSTRUCT and DESCRIBE queries; ASK has none")
+    depth, values_at = 0, len(text)
+    own: dict[str, tuple[int, int, int]] = {}  # LIMIT/OFFSET -> (start, end, value) of the outer query's own
+    for j in range(form, len(toks)):
+        kind, value, at = toks[j]
+        if kind == "punct" and value in "({":
+            depth += 1
+        elif kind == "punct" and value in ")}":
+            depth -= 1
+        elif depth == 0 and kind == "word" and value.upper() == "VALUES":
+            values_at = at  # the trailing VALUES comes after the solution modifiers
+            break
+        elif depth == 0 and kind == "word" and value.upper() in ("LIMIT", "OFFSET") and j + 1 < len(toks) \
+                and toks[j + 1][0] == "number":
+            number = toks[j + 1]
+            own[value.upper()] = (at, number[2] + len(number[1]), int(number[1]))
+    skip = (own["OFFSET"][2] if "OFFSET" in own else 0) + (offset or 0)
+    size = limit
+    if "LIMIT" in own:
+        left = max(own["LIMIT"][2] - (offset or 0), 0)
+        size = left if limit is None else min(left, limit)
+    for start, end, _ in sorted(own.values(), reverse=True):
+        text = text[:start] + " " * (end - start) + text[end:]
+    modifiers = (f" LIMIT {size}" if size is not None else "") + (f" OFFSET {skip}" if skip else "")
+    return f"{text[:values_at].rstrip()}\n{modifiers.strip()}\n{text[values_at:]}"
+
+
 def _with_prefixes(text: str) -> str:
     """Predeclare the project prefixes on one extra first line (rdflib's parser has no option)."""
     return " ".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()) + "\n" + text
@@ -804,6 +868,8 @@ def run(
     max_rows: int | None = None,
     deadline: float | None = None,
     languages: str | Sequence[str] | None = None,
+    limit: int | str | None = None,
+    offset: int | str | None = None,
     **kwparams: Any,
 ) -> QueryResult:
     """Run a named query (or ad-hoc ``sparql`` text, or a ``file``) with parameters bound.
@@ -815,9 +881,12 @@ def run(
     ``languages`` (``"vi,en"``) are the label languages of the label service
     (:mod:`coopgraph.labels`), which fills every projected ``?xLabel``; default English. A
     ``lang`` value is taken for them too, and binds ``?lang`` where the query declares it.
+
+    ``limit`` and ``offset`` return one page of the rows (:func:`paged`): the engine computes
+    only that page.
     """
     text = bound_query(graph, name, sparql=sparql, file=file, params={**(params or {}), **kwparams},
-                       library=library, languages=languages)
+                       library=library, languages=languages, limit=limit, offset=offset)
     return execute(graph, text, engine=engine, timeout=timeout, max_rows=max_rows, deadline=deadline)
 
 
@@ -831,8 +900,11 @@ def bound_query(
     params: Mapping[str, Any] | None = None,
     library: QueryLibrary | None = None,
     languages: str | Sequence[str] | None = None,
+    limit: int | str | None = None,
+    offset: int | str | None = None,
 ) -> str:
-    """The text :func:`run` executes: parameters bound, names resolved on ``graph``, labels filled.
+    """The text :func:`run` executes: parameters bound, names resolved on ``graph``, labels filled,
+    and the page of ``limit`` rows after ``offset`` cut in the query (:func:`paged`).
 
     Separate so that the server can bind where the graph is and run the text where a query can
     be stopped (:mod:`coopgraph.workers`).
@@ -854,4 +926,4 @@ def bound_query(
         param = query.parameter(key)
         term = to_term(param, value, resolve)
         bound[key] = canonical(graph, term) if isinstance(term, URIRef) else term
-    return with_labels(query.bind(bound), langs)
+    return paged(with_labels(query.bind(bound), langs), limit, offset)

@@ -277,15 +277,19 @@ def remote_run(
     timeout: float | None = None,
     user: str | None = None,
     languages: Sequence[str] = DEFAULT_LANGUAGES,
+    limit: int | str | None = None,
+    offset: int | str | None = None,
 ) -> Any:
-    """A named query (or text, or file) with parameters bound, run at ``endpoint``.
+    """A named query (or text, or file) with parameters bound, run at ``endpoint``; ``limit``
+    and ``offset`` page it in the query sent (:func:`coopgraph.queries.paged`).
 
     ``iri`` parameters must be IRIs or CURIEs here: resolving a name needs the local graph,
     which a remote run does not load. ``?xLabel`` columns are filled as locally
     (:mod:`coopgraph.labels`), from the endpoint's presentation graph.
     """
-    from coopgraph.queries import select_query, to_term
+    from coopgraph.queries import paged, select_query, to_term
 
     query = select_query(name, sparql=sparql, file=file)
     bound = {key: to_term(query.parameter(key), value) for key, value in (params or {}).items()}
-    return remote_query(endpoint, with_labels(query.bind(bound), languages), timeout=timeout, user=user)
+    text = paged(with_labels(query.bind(bound), languages), limit, offset)
+    return remote_query(endpoint, text, timeout=timeout, user=user)

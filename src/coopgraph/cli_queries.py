@@ -14,7 +14,7 @@ from coopgraph.cli import add_command, diag, open_from_args
 from coopgraph.errors import UsageError
 from coopgraph.labels import languages as label_languages
 from coopgraph.queries import ENGINES, QueryLibrary, row_count, run, select_query
-from coopgraph.results import FORMATS, write
+from coopgraph.results import FORMATS, write_to
 
 
 def _cmd_queries(args: argparse.Namespace) -> int:
@@ -81,12 +81,14 @@ def _cmd_query(args: argparse.Namespace) -> int:
         graph = open_from_args(args)
         # a built store is an Oxigraph store: it is queried as it is, no rdflib copy is made
         engine = "oxigraph" if args.store else args.engine
+        # streamed: rows go to stdout as the engine computes them, never all held at once
         result = run(graph, args.name, sparql=args.sparql, file=args.file, params=params,
-                     engine=engine, timeout=args.timeout, languages=langs, limit=args.limit, offset=args.offset)
+                     engine=engine, timeout=args.timeout, languages=langs, limit=args.limit, offset=args.offset,
+                     stream=True)
     fmt = args.format or ("turtle" if result.graph is not None else "table")
-    sys.stdout.write(write(result, fmt))
+    write_to(result, fmt, sys.stdout)
     count = f"{len(result.graph)} triples" if result.graph is not None else (
-        f"{len(result.rows)} rows" if result.kind == "SELECT" else f"answer {result.boolean}")
+        f"{result.streamed} rows" if result.kind == "SELECT" else f"answer {result.boolean}")
     diag(f"{count} in {result.seconds:.2f}s ({result.engine})")
     return 0
 

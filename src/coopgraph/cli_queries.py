@@ -79,8 +79,8 @@ def _cmd_query(args: argparse.Namespace) -> int:
                             timeout=args.timeout, languages=langs, limit=args.limit, offset=args.offset)
     else:
         graph = open_from_args(args)
-        # a built store is an Oxigraph store: it is queried as it is, no rdflib copy is made
-        engine = "oxigraph" if args.store else args.engine
+        # a built store is an Oxigraph store: it is queried as it is (graph.engine), no rdflib copy is made
+        engine = args.engine
         # streamed: rows go to stdout as the engine computes them, never all held at once
         result = run(graph, args.name, sparql=args.sparql, file=args.file, params=params,
                      engine=engine, timeout=args.timeout, languages=langs, limit=args.limit, offset=args.offset,
@@ -116,10 +116,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--offset", type=int, metavar="N",
                    help="skip the first N rows (with --limit: one page; stable for queries with ORDER BY)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="stop the query after SECONDS (exit 2)")
-    p.add_argument("--engine", choices=ENGINES, default="rdflib", help="SPARQL engine (default rdflib)")
+    p.add_argument("--engine", choices=ENGINES,
+                   help="SPARQL engine (default: oxigraph on a store, else rdflib)")
     p.add_argument("--endpoint", metavar="URL",
                    help="run at this SPARQL endpoint instead (IRI parameters then need IRIs or CURIEs)")
-    p.add_argument("--build", metavar="DIR", help="read a finished build instead of the data files")
+    p.add_argument("--build", metavar="DIR", help="read a finished build (or a store folder) instead of the data files")
     p.add_argument("--data", metavar="FILE", nargs="+", help="data files (default: the data/ folder)")
     p.add_argument("--no-curation", action="store_true", help="leave out curator assertions")
-    p.add_argument("--store", metavar="DIR", help="run on a store built by `coopgraph build --store`")
+    p.add_argument("--store", metavar="DIR", help="run on a store built by `coopgraph build --store` "
+                   "(--build DIR opens a store folder too)")

@@ -43,17 +43,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from rdflib import URIRef
 
 from coopgraph import __version__, defaultgraph
 from coopgraph import fastreason as fr
 from coopgraph import fastvalidate as fv
 from coopgraph import presentation
 from coopgraph.errors import CoopgraphError, InvalidData, UsageError
-from coopgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from coopgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from coopgraph.outputs import claim, remove_stale, replace_folder, temp_folder
 from coopgraph.progress import Progress
 from coopgraph.validate import ValidationReport, ValidationResult
@@ -65,6 +64,9 @@ ONTOLOGY_CLOSURE = ox.NamedNode("https://w3id.org/coopgraph/graph/ontology-closu
 STORE_FORMAT = 2
 
 Triple = fr.Triple
+
+if TYPE_CHECKING:
+    from coopgraph.dataset import CoopGraph
 
 
 @dataclass
@@ -341,64 +343,27 @@ def _refuse_invalid(report: ValidationReport, allow_invalid: bool, before: int =
 # opening a built store for queries
 
 
-class StoreGraph:
-    """A built store, opened read-only: what :mod:`coopgraph.queries` runs named queries on.
+def is_store(path: str | Path) -> bool:
+    """Whether ``path`` is a store folder (or one whose swap was cut short and can be put back)."""
+    folder = Path(path)
+    if not folder.exists():
+        remove_stale(folder.expanduser().resolve())  # a build or update killed between the two renames
+    return (folder / "manifest.json").is_file() and (folder / "main").is_dir()
 
-    Offers the two things the query library uses: ``oxigraph`` (the store; the embedded engine
-    uses it as it is instead of copying a dataset) and ``resolve`` (names to IRIs, here by IRI,
-    CURIE, ``kind/slug`` or an exact label; the diacritics-insensitive search of
-    :class:`coopgraph.CoopGraph` would need an index over every label).
+
+def open_store(store_dir: str | Path) -> CoopGraph:
+    """Open a built store, read-only, as the API object (:meth:`coopgraph.CoopGraph.from_store`).
+
+    Named queries run on the store as it is: no re-parsing, no re-reasoning, no copy.
     """
+    from coopgraph.dataset import CoopGraph
 
-    def __init__(self, store_dir: str | Path) -> None:
-        self.dir = Path(store_dir)
-        if not self.dir.exists():
-            # a build or update killed between the two renames of its swap: put the store back
-            remove_stale(self.dir.expanduser().resolve())
-        manifest = self.dir / "manifest.json"
-        if not manifest.is_file():
-            raise UsageError(f"{self.dir} is not a coopgraph store (no manifest.json); build one with "
-                             "`coopgraph build --store DIR`")
-        self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
-        self.oxigraph = ox.Store.read_only(str(self.dir / "main"))
-
-    def _known(self, iri: str) -> bool:
-        node = ox.NamedNode(iri)
-        return next(iter(self.oxigraph.quads_for_pattern(node, None, None, None)), None) is not None
-
-    def resolve(self, name: str | URIRef) -> URIRef:
-        """IRI, CURIE, ``kind/slug`` or exact label (vi, en, zh or plain) -> IRI."""
-        import re
-
-        text = str(name).strip()
-        prefix, _, local = text.partition(":")
-        candidates = []
-        if prefix in PREFIXES and not local.startswith("//"):
-            candidates.append(PREFIXES[prefix] + local)
-        if re.fullmatch(r"[a-z][a-z-]*/[a-z0-9][a-z0-9/-]*", text):
-            candidates.append("https://w3id.org/coopgraph/id/" + text)
-        if "://" in text or text.startswith("urn:"):
-            candidates.append(text)
-        for iri in candidates:
-            if self._known(iri):
-                return URIRef(iri)
-        found: set[str] = set()
-        for prop in ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
-                     "https://w3id.org/coopgraph/def#abbreviation", "http://www.w3.org/2004/02/skos/core#altLabel"):
-            for lit in [ox.Literal(text)] + [ox.Literal(text, language=lang) for lang in ("vi", "en", "zh")]:
-                for q in self.oxigraph.quads_for_pattern(None, ox.NamedNode(prop), lit, None):
-                    if isinstance(q.subject, ox.NamedNode):
-                        found.add(q.subject.value)
-        if len(found) == 1:
-            return URIRef(found.pop())
-        if found:
-            raise UsageError(f"{text!r} is ambiguous: {'; '.join(sorted(found))}")
-        raise UsageError(f"no entity named {text!r} in the store (give an IRI, a CURIE, kind/slug or an exact label)")
-
-
-def open_store(store_dir: str | Path) -> StoreGraph:
-    """Open a built store for queries."""
-    return StoreGraph(store_dir)
+    folder = Path(store_dir)
+    if not is_store(folder):
+        raise UsageError(f"{folder} is not a coopgraph store (no manifest.json); build one with "
+                         "`coopgraph build --store DIR`")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return CoopGraph.from_store(ox.Store.read_only(str(folder / "main")), folder, manifest)
 
 
 # ---------------------------------------------------------------------------------------------

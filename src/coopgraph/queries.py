@@ -387,13 +387,8 @@ def canonical(graph: Any, iri: URIRef) -> URIRef:
     Whole-graph queries keep one row per cluster under that IRI (Bò Thuần and Pu Chun are one
     person), so a parameter naming another member of the cluster is mapped to it first.
     """
-    from coopgraph.namespaces import OWL
-
-    union = getattr(graph, "graph", None)
-    if union is None:
-        return iri
-    cluster = {iri, *union.objects(iri, OWL.sameAs), *union.subjects(OWL.sameAs, iri)}
-    return min((m for m in cluster if isinstance(m, URIRef)), key=str)
+    first = getattr(graph, "canonical", None)  # CoopGraph.canonical, in memory or on a store
+    return first(iri) if callable(first) else iri
 
 
 def from_oxigraph(term: Any) -> Node | None:
@@ -571,7 +566,7 @@ def oxigraph_store(graph: Any, cache: bool = True) -> Any:
     import pyoxigraph as ox
 
     built = getattr(graph, "oxigraph", None)
-    if isinstance(built, ox.Store):  # a store built on disk (coopgraph.fastbuild.StoreGraph)
+    if isinstance(built, ox.Store):  # an on-disk store (CoopGraph.from_store)
         return built
     cached = _oxigraph_stores.get(graph)
     if cached is not None:
@@ -836,13 +831,15 @@ def _child(conn: Any, graph: Any, text: str, engine: str) -> None:  # pragma: no
 def execute(
     graph: Any,
     text: str,
-    engine: str = "rdflib",
+    engine: str | None = None,
     timeout: float | None = None,
     max_rows: int | None = None,
     deadline: float | None = None,
     stream: bool = False,
 ) -> QueryResult:
     """Check syntax, then run ``text`` over ``graph.dataset`` on ``engine``, within ``timeout``.
+
+    ``engine`` None: the graph's own (``CoopGraph.engine``: Oxigraph for a store, else rdflib).
 
     ``stream``: the rows of a SELECT on Oxigraph are computed as they are read
     (:meth:`QueryResult.stream`), so a writer can print them at once. rdflib computes all rows
@@ -854,6 +851,7 @@ def execute(
     :func:`time.monotonic` value) and ``max_rows`` instead, which the oxigraph engine checks
     between result rows, raising :class:`QueryTimeout` / :class:`ResultTooLarge`.
     """
+    engine = engine or getattr(graph, "engine", "rdflib")  # a store's graph: its own engine, Oxigraph
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; valid engines: {', '.join(ENGINES)}")
     text = checked(text, engine)  # before the syntax check, which already runs the text on Oxigraph
@@ -917,7 +915,7 @@ def run(
     sparql: str | None = None,
     file: str | Path | None = None,
     params: Mapping[str, Any] | None = None,
-    engine: str = "rdflib",
+    engine: str | None = None,
     timeout: float | None = None,
     library: QueryLibrary | None = None,
     max_rows: int | None = None,

@@ -99,3 +99,27 @@ def test_update_keeps_the_merge_in_step(tmp_path: Path) -> None:
     build_store([one, two], tmp_path / "full", allow_invalid=True, progress=False)
     assert int(execute(open_store(tmp_path / "s"), COUNT, "oxigraph").rows[0][0]) == \
         int(execute(open_store(tmp_path / "full"), COUNT, "oxigraph").rows[0][0])
+
+
+def test_update_of_a_store_written_before_the_merge_makes_it(tmp_path: Path) -> None:
+    """A format-1 store (empty default graph, queried with the union) gets the merge on its next update."""
+    import pyoxigraph as ox
+
+    from coopgraph.fastbuild import build_store, open_store, update_store
+
+    ex, label = "http://example.org/", "http://www.w3.org/2000/01/rdf-schema#label"
+    one, two = tmp_path / "one.trig", tmp_path / "two.trig"
+    one.write_text(f'<{ex}g1> {{ <{ex}a> <{label}> "Alpha"@en . }}\n', encoding="utf-8")
+    two.write_text(f'<{ex}g2> {{ <{ex}a> <{label}> "Alpha"@en . }}\n', encoding="utf-8")
+    build_store([one], tmp_path / "s", allow_invalid=True, progress=False)
+    main = ox.Store(str(tmp_path / "s" / "main"))
+    main.clear_graph(ox.DefaultGraph())  # as a store of format 1 was written
+    main.flush()
+    del main
+    manifest = tmp_path / "s" / "manifest.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('"format": 2', '"format": 1'), encoding="utf-8")
+    update_store(tmp_path / "s", [two], allow_invalid=True)
+    build_store([one, two], tmp_path / "full", allow_invalid=True, progress=False)
+    got, full = open_store(tmp_path / "s"), open_store(tmp_path / "full")
+    assert rows(execute(got, COUNT, "oxigraph")) == rows(execute(full, COUNT, "oxigraph"))
+    assert json.loads(manifest.read_text(encoding="utf-8"))["format"] == 2

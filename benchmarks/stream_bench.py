@@ -51,16 +51,21 @@ def _child_old_way(store: str, name: str, out: str) -> None:
 
 
 def _timed_process(args: list[str], stdout_path: str) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB) of one child process writing its stdout to a file."""
+    """Wall time and peak RSS (KiB) of one child process writing its stdout to a file.
+
+    The peak comes from GNU time (``%M``) around the child: ``ru_maxrss`` of a child forked
+    from this process starts at this process's own peak (the loaded store), which hid the
+    difference being measured.
+    """
     env = {**os.environ, "COOPGRAPH_PROGRESS": "0", "PYTHONPATH": str(ROOT / "src")}
     with open(stdout_path, "wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen([PY, *args], stdout=out, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", PY, *args], stdout=out, stderr=subprocess.PIPE,
+                              env=env, cwd=ROOT, check=False)
         seconds = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{' '.join(args)} failed with status {status}")
-    return seconds, usage.ru_maxrss
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {proc.stderr.decode()[-300:]}")
+    return seconds, int(proc.stderr.decode().split()[-1])
 
 
 def main() -> None:
@@ -94,6 +99,7 @@ def main() -> None:
             times.append(time.perf_counter() - start)
             rows = len(r)
         lines.append(f"- {name} ({', '.join(params)}): {_ms(_median(times))}, {rows} rows")
+        print(lines[-1], file=sys.stderr, flush=True)
 
     lines += ["", "whole-graph queries (API, wall time from the call, median): first 1,000 rows streamed | "
               "the same query, every row converted | with limit=1000 (the engine pages):", ""]

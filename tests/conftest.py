@@ -144,3 +144,15 @@ def browser() -> Iterator:
     b = Browser(require_chromium())
     yield b
     b.close()
+
+
+@pytest.fixture(scope="session")
+def real_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repo's real data built as an on-disk store (`coopgraph build --store`)."""
+    from coopgraph.fastbuild import build_store
+    from coopgraph.load import data_files
+
+    out = tmp_path_factory.mktemp("real-store") / "store"
+    with coopgraph_home(ROOT):
+        build_store(data_files(), out, progress=False)
+    return out

@@ -61,3 +61,65 @@ def test_passage_graphs_are_still_reached_with_graph(real_graph) -> None:  # noq
     per_graph = rows(execute(real_graph, PER_GRAPH, "oxigraph"))
     assert len(per_graph) > 50  # the evidence passages, the inferred and the ontology graphs
     assert all(not g.startswith("urn:x-rdflib") for g, _ in per_graph)
+
+
+def test_an_on_disk_store_holds_the_merge_as_its_default_graph(real_graph, real_store: Path) -> None:  # noqa: ANN001
+    from coopgraph.fastbuild import open_store
+
+    store = open_store(real_store)
+    for text in (COUNT, LABELS, PER_GRAPH):
+        assert rows(execute(store, text, "oxigraph")) == rows(execute(real_graph, text, "rdflib")), text
+    labels = rows(execute(store, LABELS, "oxigraph"))
+    assert set(labels.values()) == {1}
+
+
+def test_update_keeps_the_merge_in_step(tmp_path: Path) -> None:
+    """A triple stated by two sources is one row; replacing one source keeps it, dropping it from
+    both removes it; the store then answers as a store built from the final files."""
+    from coopgraph.fastbuild import build_store, open_store, update_store
+
+    ex = "http://example.org/"
+    label = "http://www.w3.org/2000/01/rdf-schema#label"
+    one, two = tmp_path / "one.trig", tmp_path / "two.trig"
+    one.write_text(f'<{ex}g1> {{ <{ex}a> <{label}> "Alpha"@en . }}\n', encoding="utf-8")
+    two.write_text(f'<{ex}g2> {{ <{ex}a> <{label}> "Alpha"@en . <{ex}b> <{label}> "Beta"@en . }}\n',
+                   encoding="utf-8")
+    build_store([one], tmp_path / "s", allow_invalid=True, progress=False)
+    update_store(tmp_path / "s", [two], allow_invalid=True)  # adds g2
+    query = f'SELECT ?s ?l WHERE {{ ?s <{label}> ?l FILTER(STRSTARTS(STR(?s), "{ex}")) }}'
+    got = rows(execute(open_store(tmp_path / "s"), query, "oxigraph"))
+    assert got == Counter({(f"<{ex}a>", '"Alpha"@en'): 1, (f"<{ex}b>", '"Beta"@en'): 1})
+    two.write_text(f'<{ex}g2> {{ <{ex}b> <{label}> "Beta"@en . }}\n', encoding="utf-8")
+    update_store(tmp_path / "s", [two], allow_invalid=True)  # replaces g2: g1 still states a's label
+    assert rows(execute(open_store(tmp_path / "s"), query, "oxigraph")) == got
+    one.write_text(f'<{ex}g1> {{ <{ex}c> <{label}> "Gamma"@en . }}\n', encoding="utf-8")
+    update_store(tmp_path / "s", [one], allow_invalid=True)  # replaces g1: nobody states a's label now
+    after = rows(execute(open_store(tmp_path / "s"), query, "oxigraph"))
+    assert after == Counter({(f"<{ex}b>", '"Beta"@en'): 1, (f"<{ex}c>", '"Gamma"@en'): 1})
+    build_store([one, two], tmp_path / "full", allow_invalid=True, progress=False)
+    assert int(execute(open_store(tmp_path / "s"), COUNT, "oxigraph").rows[0][0]) == \
+        int(execute(open_store(tmp_path / "full"), COUNT, "oxigraph").rows[0][0])
+
+
+def test_update_of_a_store_written_before_the_merge_makes_it(tmp_path: Path) -> None:
+    """A format-1 store (empty default graph, queried with the union) gets the merge on its next update."""
+    import pyoxigraph as ox
+
+    from coopgraph.fastbuild import build_store, open_store, update_store
+
+    ex, label = "http://example.org/", "http://www.w3.org/2000/01/rdf-schema#label"
+    one, two = tmp_path / "one.trig", tmp_path / "two.trig"
+    one.write_text(f'<{ex}g1> {{ <{ex}a> <{label}> "Alpha"@en . }}\n', encoding="utf-8")
+    two.write_text(f'<{ex}g2> {{ <{ex}a> <{label}> "Alpha"@en . }}\n', encoding="utf-8")
+    build_store([one], tmp_path / "s", allow_invalid=True, progress=False)
+    main = ox.Store(str(tmp_path / "s" / "main"))
+    main.clear_graph(ox.DefaultGraph())  # as a store of format 1 was written
+    main.flush()
+    del main
+    manifest = tmp_path / "s" / "manifest.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('"format": 2', '"format": 1'), encoding="utf-8")
+    update_store(tmp_path / "s", [two], allow_invalid=True)
+    build_store([one, two], tmp_path / "full", allow_invalid=True, progress=False)
+    got, full = open_store(tmp_path / "s"), open_store(tmp_path / "full")
+    assert rows(execute(got, COUNT, "oxigraph")) == rows(execute(full, COUNT, "oxigraph"))
+    assert json.loads(manifest.read_text(encoding="utf-8"))["format"] == 2

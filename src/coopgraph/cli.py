@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from coopgraph import __version__
-from coopgraph.errors import CoopgraphError, InvalidData
+from coopgraph.errors import CoopgraphError, InvalidData, UsageError
 
 if TYPE_CHECKING:
     from coopgraph.dataset import CoopGraph
@@ -68,7 +68,8 @@ def diag(message: str) -> None:
 
 
 def _open_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--build", metavar="DIR", help="read a finished build instead of the data files")
+    parser.add_argument("--build", metavar="DIR",
+                        help="read a finished build (or a store folder) instead of the data files")
     parser.add_argument("--data", metavar="FILE", nargs="+", help="data files (default: the data/ folder)")
     parser.add_argument("--no-curation", action="store_true", help="leave out curator assertions")
 
@@ -80,6 +81,8 @@ def open_from_args(args: argparse.Namespace) -> CoopGraph:
     if getattr(args, "store", None):  # a store built by `coopgraph build --store` (coopgraph.fastbuild)
         from coopgraph.fastbuild import open_store
 
+        if getattr(args, "no_curation", False):
+            raise UsageError("--no-curation needs a build folder: a store keeps every graph and its reasoning")
         return open_store(args.store)
     build_dir = args.build
     if build_dir is None and args.data is None:

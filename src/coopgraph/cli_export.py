@@ -18,7 +18,8 @@ LANGS = ("en", "vi", "zh")
 
 
 def _open_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--build", metavar="DIR", help="read a finished build instead of the data files")
+    parser.add_argument("--build", metavar="DIR",
+                        help="read a finished build (or a store folder) instead of the data files")
     parser.add_argument("--data", metavar="FILE", nargs="+", help="data files (default: the data/ folder)")
     parser.add_argument("--no-curation", action="store_true", help="leave out curator assertions")
 

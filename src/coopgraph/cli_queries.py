@@ -17,8 +17,8 @@ from rdflib import URIRef
 from coopgraph.cli import add_command, diag, open_from_args
 from coopgraph.errors import UsageError
 from coopgraph.labels import languages as label_languages
-from coopgraph.queries import ENGINES, NamedQuery, QueryLibrary, run, select_query
-from coopgraph.results import FORMATS, write
+from coopgraph.queries import ENGINES, NamedQuery, QueryLibrary, row_count, run, select_query
+from coopgraph.results import FORMATS, write_to
 
 
 def _cmd_queries(args: argparse.Namespace) -> int:
@@ -95,6 +95,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
     for key in params:
         query.parameter(key)  # fail on a bad name before the graph is loaded
     langs = label_languages(args.lang)  # the label service's languages; a bad tag fails here
+    row_count("--limit", args.limit), row_count("--offset", args.offset)  # and a bad page here
     if args.lang and any(p.name == "lang" for p in query.parameters):
         params.setdefault("lang", langs[0])  # a query's own ?lang takes the first
     if args.endpoint:
@@ -102,17 +103,20 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
         result = remote_run(args.endpoint, args.name, sparql=args.sparql, file=args.file, params=params,
                             timeout=args.timeout, languages=langs, default_graph=args.default_graph,
-                            user=args.user, resolve=_local_resolver(args, query, params))
+                            user=args.user, resolve=_local_resolver(args, query, params),
+                            limit=args.limit, offset=args.offset)
     else:
         graph = open_from_args(args)
-        # a built store is an Oxigraph store: it is queried as it is, no rdflib copy is made
-        engine = "oxigraph" if args.store else args.engine
+        # a built store is an Oxigraph store: it is queried as it is (graph.engine), no rdflib copy is made
+        engine = args.engine
+        # streamed: rows go to stdout as the engine computes them, never all held at once
         result = run(graph, args.name, sparql=args.sparql, file=args.file, params=params,
-                     engine=engine, timeout=args.timeout, languages=langs)
+                     engine=engine, timeout=args.timeout, languages=langs, limit=args.limit, offset=args.offset,
+                     stream=True)
     fmt = args.format or ("turtle" if result.graph is not None else "table")
-    sys.stdout.write(write(result, fmt))
+    write_to(result, fmt, sys.stdout)
     count = f"{len(result.graph)} triples" if result.graph is not None else (
-        f"{len(result.rows)} rows" if result.kind == "SELECT" else f"answer {result.boolean}")
+        f"{result.streamed} rows" if result.kind == "SELECT" else f"answer {result.boolean}")
     diag(f"{count} in {result.seconds:.2f}s ({result.engine})")
     return 0
 
@@ -135,8 +139,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", metavar="TAGS",
                    help="label languages in order, e.g. vi,en: each ?xLabel column shows ?x's label in the "
                         "first that has one, else in any language (default en)")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help="print only N rows (of a CONSTRUCT: the triples of N solutions); the engine stops there")
+    p.add_argument("--offset", type=int, metavar="N",
+                   help="skip the first N rows (with --limit: one page; stable for queries with ORDER BY)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="stop the query after SECONDS (exit 2)")
-    p.add_argument("--engine", choices=ENGINES, default="rdflib", help="SPARQL engine (default rdflib)")
+    p.add_argument("--engine", choices=ENGINES,
+                   help="SPARQL engine (default: oxigraph on a store, else rdflib)")
     p.add_argument("--endpoint", metavar="URL",
                    help="run at this SPARQL endpoint instead (names in parameters are resolved in --build, "
                         "default build/)")
@@ -144,7 +153,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="with --endpoint: the graph to query as the default graph (default-graph-uri), for a "
                         "store push put the merged default graph in a named graph of (Virtuoso)")
     p.add_argument("--user", metavar="USER:PASSWORD", help="with --endpoint: HTTP basic or digest authentication")
-    p.add_argument("--build", metavar="DIR", help="read a finished build instead of the data files")
+    p.add_argument("--build", metavar="DIR", help="read a finished build (or a store folder) instead of the data files")
     p.add_argument("--data", metavar="FILE", nargs="+", help="data files (default: the data/ folder)")
     p.add_argument("--no-curation", action="store_true", help="leave out curator assertions")
-    p.add_argument("--store", metavar="DIR", help="run on a store built by `coopgraph build --store`")
+    p.add_argument("--store", metavar="DIR", help="run on a store built by `coopgraph build --store` "
+                   "(--build DIR opens a store folder too)")

@@ -141,25 +141,102 @@ class Description:
 
 
 class CoopGraph:
-    """A coopgraph dataset: asserted named graphs, the inferred graph, and the ontology."""
+    """A coopgraph dataset: asserted named graphs, the inferred graph, and the ontology.
+
+    Held in memory (rdflib), or read from an on-disk Oxigraph store (:meth:`from_store`): then
+    named queries run on the store itself, and the rdflib view that ``describe``, ``stats`` and
+    the exports read is loaded from it only when one of them first asks.
+    """
+
+    #: The engine named queries run on when the caller does not choose (:func:`coopgraph.queries.run`).
+    engine = "rdflib"
 
     def __init__(self, dataset: Dataset, inferred: Graph, ontology: Graph, findings: Iterable[str] = ()) -> None:
         """Prefer :func:`open`; this takes already-loaded parts (asserted graphs in ``dataset``)."""
-        self._dataset = Dataset(default_union=True)
-        bind_prefixes(self._dataset)
-        for s, p, o, g in dataset.quads((None, None, None, None)):
-            if g not in _SPECIAL_GRAPHS:
-                self._dataset.graph(g or DATASET_DEFAULT_GRAPH_ID).add((s, p, o))
-        self._asserted = union(self._dataset)
-        self._inferred = inferred
-        self._ontology = ontology
         self.findings = list(findings)
         self._evidence_cache: dict[Node, Evidence] = {}
+        self._presented = False
+        self._store_dir: Path | None = None
+        self._set_parts(dataset, inferred, ontology)
+
+    def _set_parts(self, dataset: Dataset, inferred: Graph, ontology: Graph) -> None:
+        self._parts_dataset = Dataset(default_union=True)
+        bind_prefixes(self._parts_dataset)
+        for s, p, o, g in dataset.quads((None, None, None, None)):
+            if g not in _SPECIAL_GRAPHS:
+                self._parts_dataset.graph(g or DATASET_DEFAULT_GRAPH_ID).add((s, p, o))
+        self._parts_asserted = union(self._parts_dataset)
+        self._parts_inferred = inferred
+        self._parts_ontology = ontology
         for name, graph in ((INFERRED_GRAPH, inferred), (ONTOLOGY_GRAPH, ontology)):
-            target = self._dataset.graph(name)
+            target = self._parts_dataset.graph(name)
             for t in graph:
                 target.add(t)
-        self._presented = False
+
+    @classmethod
+    def from_store(cls, store: Any, store_dir: str | Path, manifest: Mapping[str, Any] | None = None) -> CoopGraph:
+        """A CoopGraph over an on-disk store (a ``pyoxigraph.Store`` opened from ``store_dir``).
+
+        Queries use ``store`` as it is (its default graph already holds the merge,
+        :mod:`coopgraph.defaultgraph`), so opening is instant at any size; names are first
+        looked up in the store (IRI, CURIE, ``kind/slug``, an exact label), and the rdflib view
+        is read from the store only for what needs it (describe, stats, exports, a name that
+        only the diacritics-insensitive index finds).
+        """
+        graph = cls.__new__(cls)
+        graph.findings = []
+        graph._evidence_cache = {}
+        graph._presented = True  # the store build wrote graph/presentation
+        graph._store_dir = Path(store_dir)
+        graph.oxigraph = store
+        graph.manifest = dict(manifest or {})
+        graph.engine = "oxigraph"
+        return graph
+
+    @property
+    def store_dir(self) -> Path | None:
+        """The store folder this graph reads, or None for a graph held in memory."""
+        return self._store_dir
+
+    def _load_store(self) -> None:
+        """Read the rdflib view (asserted graphs, inferred, ontology) from the on-disk store."""
+        from coopgraph.queries import from_oxigraph
+
+        store = self.oxigraph
+        dataset, inferred, ontology = Dataset(default_union=True), Graph(), Graph()
+        special = {str(INFERRED_GRAPH): inferred, str(ONTOLOGY_GRAPH): ontology}
+        for q in store.quads_for_pattern(None, None, None, None):
+            name = getattr(q.graph_name, "value", None)
+            if name is None or name == str(PRESENTATION_GRAPH):
+                continue  # the default graph is the merge of the others; presentation is derived
+            triple = (from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object))
+            target = special.get(name)
+            (target if target is not None else dataset.graph(URIRef(name))).add(triple)
+        self._set_parts(dataset, inferred, ontology)
+        shown = self._parts_dataset.graph(PRESENTATION_GRAPH)
+        for q in store.quads_for_pattern(None, None, None, presentation.GRAPH):
+            shown.add((from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object)))
+
+    def _part(self, name: str) -> Any:
+        if "_parts_dataset" not in self.__dict__:
+            self._load_store()
+        return self.__dict__[name]
+
+    @property
+    def _dataset(self) -> Dataset:
+        return self._part("_parts_dataset")
+
+    @property
+    def _asserted(self) -> Graph:
+        return self._part("_parts_asserted")
+
+    @property
+    def _inferred(self) -> Graph:
+        return self._part("_parts_inferred")
+
+    @property
+    def _ontology(self) -> Graph:
+        return self._part("_parts_ontology")
 
     def _queried(self) -> Dataset:
         """The dataset with ``graph/presentation`` (coopgraph.presentation) added on first need.
@@ -259,6 +336,12 @@ class CoopGraph:
         return shown
 
     def _known(self, iri: URIRef) -> bool:
+        if self._store_dir is not None:  # the store's indexes answer at once, whatever its size
+            import pyoxigraph as ox
+
+            node = ox.NamedNode(str(iri))
+            return any(next(iter(self.oxigraph.quads_for_pattern(*pattern)), None) is not None
+                       for pattern in ((node, None, None, None), (None, None, node, None)))
         return any(True for _ in self.graph.triples((iri, None, None))) or any(
             True for _ in self._ontology.triples((iri, None, None))
         ) or any(True for _ in self.graph.triples((None, None, iri)))
@@ -274,6 +357,11 @@ class CoopGraph:
         iri = short_iri(text)  # an IRI, a CURIE, id:org/sac (as results show it) or org/sac
         if iri is not None and self._known(iri):
             return iri
+        if self._store_dir is not None and "_parts_dataset" not in self.__dict__:
+            exact = self._stored_labels(text)
+            if exact and len({self.canonical(m) for m in exact}) == 1:  # one entity, or one owl:sameAs cluster
+                return min(exact, key=str)
+            # else the full index below decides (read from the store, once)
         key = normalize(text)
         matches = self._names.get(key) or self._slug_index.get(key.replace(" ", "-"))
         if matches and len(matches) == 1:
@@ -310,6 +398,44 @@ class CoopGraph:
                     found.append(entity)
         primary = [e for e in found if self._is_primary(e)]
         return (primary + [e for e in found if e not in primary])[:limit]
+
+    def _stored_labels(self, text: str) -> set[URIRef]:
+        """Entities of the store with ``text`` as an exact name (plain, or tagged vi, en or zh)."""
+        import pyoxigraph as ox
+
+        store, has_name = self.oxigraph, ox.NamedNode(str(CG.hasName))
+        found: set[URIRef] = set()
+        for prop in NAME_PROPERTIES:
+            for lit in [ox.Literal(text)] + [ox.Literal(text, language=lang) for lang in ("vi", "en", "zh")]:
+                for q in store.quads_for_pattern(None, ox.NamedNode(str(prop)), lit, None):
+                    # a Name node's text, label or abbreviation names whoever hasName it (as _names)
+                    owners = {o.subject for o in store.quads_for_pattern(None, has_name, q.subject, None)}
+                    found.update(URIRef(x.value) for x in owners or {q.subject} if isinstance(x, ox.NamedNode))
+        if len(found) > 1:  # "STAMEQ" also labels meeting sides made of STAMEQ: the agency is meant
+            typed = ox.NamedNode(str(RDF.type))
+            primary = {m for m in found if any(
+                next(iter(store.quads_for_pattern(ox.NamedNode(m), typed, ox.NamedNode(str(c)), None)), None)
+                for c in PRIMARY_CLASSES)}
+            found = primary if len(primary) == 1 else found
+        return found
+
+    def canonical(self, iri: URIRef) -> URIRef:
+        """The alphabetically first IRI of ``iri``'s owl:sameAs cluster (``iri`` if it has none).
+
+        Whole-graph queries keep one row per cluster under that IRI, so a parameter naming
+        another member is mapped to it first. A store answers from its presentation graph
+        (``cg:sameAsFirst``), the graph in memory from its owl:sameAs links.
+        """
+        from coopgraph.namespaces import OWL
+
+        if self._store_dir is not None:
+            import pyoxigraph as ox
+
+            first = next(iter(self.oxigraph.quads_for_pattern(
+                ox.NamedNode(str(iri)), ox.NamedNode(str(CG.sameAsFirst)), None, presentation.GRAPH)), None)
+            return URIRef(first.object.value) if first is not None else iri
+        cluster = {iri, *self.graph.objects(iri, OWL.sameAs), *self.graph.subjects(OWL.sameAs, iri)}
+        return min((m for m in cluster if isinstance(m, URIRef)), key=str)
 
     def _is_primary(self, node: URIRef) -> bool:
         """Actors, events, documents and concepts, as against the nodes that qualify them
@@ -492,20 +618,29 @@ def open(  # shadows the builtin on purpose: the entry point reads as coopgraph.
     reasoning: bool = True,
     progress: Progress | None = None,
 ) -> CoopGraph:
-    """Open coopgraph from a finished build (fast) or by loading and reasoning over data files.
+    """Open coopgraph from a finished build or store (fast) or by loading and reasoning data files.
 
-    A build directory is used when no data files are given; one without ``coopgraph.trig`` is a
-    :class:`UsageError`. Otherwise the data (default: the package's ``data/``) is validated and
-    reasoned in memory.
+    ``build_dir`` is used when no data files are given: a build folder (``coopgraph build``) or
+    a store folder (``coopgraph build --store``); either way the same API object comes back, and
+    the same query gives the same rows. A folder that is neither is a :class:`UsageError`.
+    Otherwise the data (default: the package's ``data/``) is validated and reasoned in memory.
     """
     if build_dir is not None and data_paths is None:
         path = Path(build_dir)
         if (path / "coopgraph.trig").is_file():
             return _from_build(path, curation, reasoning)
+        from coopgraph.fastbuild import is_store, open_store
+
+        if is_store(path):
+            if not curation or not reasoning:
+                raise UsageError(f"{path} is a store, which keeps every graph and its reasoning: "
+                                 "--no-curation needs a build folder (`coopgraph build --no-curation`)")
+            return open_store(path)
         if path.exists() and not path.is_dir():
             raise InputError(path, 0, 0, "not a build directory")
         # asked for a build by name: silently validating data/ instead would answer from other data
-        raise UsageError(f"no build at {path} (no coopgraph.trig): run `coopgraph build --out {path}` first")
+        raise UsageError(f"no build at {path} (no coopgraph.trig, and not a store): run "
+                         f"`coopgraph build --out {path}` (or `--store {path}`) first")
     result = compute(data_paths, curation=curation, progress=progress, reasoning=reasoning)
     assert result.dataset is not None and result.inferred is not None and result.ontology is not None
     return CoopGraph(result.dataset, result.inferred, result.ontology, result.findings)

@@ -11,8 +11,10 @@ over the union of all graphs:
 
 ``main``
     what queries see, the same graphs as :attr:`coopgraph.CoopGraph.dataset`: the asserted
-    evidence graphs, ``graph/inferred`` (exactly what :func:`coopgraph.reason.reason` keeps)
-    and ``graph/ontology``.
+    evidence graphs, ``graph/inferred`` (exactly what :func:`coopgraph.reason.reason` keeps),
+    ``graph/ontology`` and ``graph/presentation``; its default graph is their RDF merge, each
+    triple once (:mod:`coopgraph.defaultgraph`), as in the in-memory store, so a query sees the
+    same dataset on either.
 ``validation``
     what the shapes see, as with pySHACL's ``ont_graph``: the asserted graphs plus the ontology
     triples pySHACL mixes in; never the inferred graph (a range axiom must not make a wrong
@@ -41,17 +43,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from rdflib import URIRef
 
-from coopgraph import __version__
+from coopgraph import __version__, defaultgraph
 from coopgraph import fastreason as fr
 from coopgraph import fastvalidate as fv
 from coopgraph import presentation
 from coopgraph.errors import CoopgraphError, InvalidData, UsageError
-from coopgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from coopgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from coopgraph.outputs import claim, remove_stale, replace_folder, temp_folder
 from coopgraph.progress import Progress
 from coopgraph.validate import ValidationReport, ValidationResult
@@ -59,9 +60,13 @@ from coopgraph.validate import ValidationReport, ValidationResult
 INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
 ONTOLOGY = ox.NamedNode(str(ONTOLOGY_GRAPH))
 ONTOLOGY_CLOSURE = ox.NamedNode("https://w3id.org/coopgraph/graph/ontology-closure")
-STORE_FORMAT = 1
+#: 2: the default graph holds the merge of the named graphs (coopgraph.defaultgraph); 1: it was empty.
+STORE_FORMAT = 2
 
 Triple = fr.Triple
+
+if TYPE_CHECKING:
+    from coopgraph.dataset import CoopGraph
 
 
 @dataclass
@@ -274,6 +279,7 @@ def build_store(
         # before the reasoner's indexes grow (peak memory at 1M triples)
         main = ox.Store(str(tmp / "main"))
         main.bulk_extend(quads)
+        main.bulk_extend(defaultgraph.copies(quads))  # the merge (coopgraph.defaultgraph)
         quads.clear()
         t = _timed(seconds, "write asserted", t)
 
@@ -282,9 +288,10 @@ def build_store(
         del asserted
         t = _timed(seconds, "reason", t)
 
-        main.bulk_extend(ox.Quad(*x, INFERRED) for x in result.inferred)
-        main.bulk_extend(ox.Quad(*x, ONTOLOGY) for x in rules.ontology)
-        presentation.refresh(main)  # labels, dates, first IRIs for display: graph/presentation
+        for name, triples in ((INFERRED, result.inferred), (ONTOLOGY, rules.ontology)):
+            main.bulk_extend(ox.Quad(*x, name) for x in triples)
+            main.bulk_extend(ox.Quad(*x, defaultgraph.DEFAULT) for x in triples)
+        presentation.refresh(main, merged=True)  # labels, dates, first IRIs for display: graph/presentation
         closure = ox.Store(str(tmp / "closure"))
         _save_closure(closure, tmp, rules.ontology_closure, result.noise - rules.ontology_closure)
         for st in (main, closure):
@@ -336,64 +343,27 @@ def _refuse_invalid(report: ValidationReport, allow_invalid: bool, before: int =
 # opening a built store for queries
 
 
-class StoreGraph:
-    """A built store, opened read-only: what :mod:`coopgraph.queries` runs named queries on.
+def is_store(path: str | Path) -> bool:
+    """Whether ``path`` is a store folder (or one whose swap was cut short and can be put back)."""
+    folder = Path(path)
+    if not folder.exists():
+        remove_stale(folder.expanduser().resolve())  # a build or update killed between the two renames
+    return (folder / "manifest.json").is_file() and (folder / "main").is_dir()
 
-    Offers the two things the query library uses: ``oxigraph`` (the store; the embedded engine
-    uses it as it is instead of copying a dataset) and ``resolve`` (names to IRIs, here by IRI,
-    CURIE, ``kind/slug`` or an exact label; the diacritics-insensitive search of
-    :class:`coopgraph.CoopGraph` would need an index over every label).
+
+def open_store(store_dir: str | Path) -> CoopGraph:
+    """Open a built store, read-only, as the API object (:meth:`coopgraph.CoopGraph.from_store`).
+
+    Named queries run on the store as it is: no re-parsing, no re-reasoning, no copy.
     """
+    from coopgraph.dataset import CoopGraph
 
-    def __init__(self, store_dir: str | Path) -> None:
-        self.dir = Path(store_dir)
-        if not self.dir.exists():
-            # a build or update killed between the two renames of its swap: put the store back
-            remove_stale(self.dir.expanduser().resolve())
-        manifest = self.dir / "manifest.json"
-        if not manifest.is_file():
-            raise UsageError(f"{self.dir} is not a coopgraph store (no manifest.json); build one with "
-                             "`coopgraph build --store DIR`")
-        self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
-        self.oxigraph = ox.Store.read_only(str(self.dir / "main"))
-
-    def _known(self, iri: str) -> bool:
-        node = ox.NamedNode(iri)
-        return next(iter(self.oxigraph.quads_for_pattern(node, None, None, None)), None) is not None
-
-    def resolve(self, name: str | URIRef) -> URIRef:
-        """IRI, CURIE, ``kind/slug`` or exact label (vi, en, zh or plain) -> IRI."""
-        import re
-
-        text = str(name).strip()
-        prefix, _, local = text.partition(":")
-        candidates = []
-        if prefix in PREFIXES and not local.startswith("//"):
-            candidates.append(PREFIXES[prefix] + local)
-        if re.fullmatch(r"[a-z][a-z-]*/[a-z0-9][a-z0-9/-]*", text):
-            candidates.append("https://w3id.org/coopgraph/id/" + text)
-        if "://" in text or text.startswith("urn:"):
-            candidates.append(text)
-        for iri in candidates:
-            if self._known(iri):
-                return URIRef(iri)
-        found: set[str] = set()
-        for prop in ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
-                     "https://w3id.org/coopgraph/def#abbreviation", "http://www.w3.org/2004/02/skos/core#altLabel"):
-            for lit in [ox.Literal(text)] + [ox.Literal(text, language=lang) for lang in ("vi", "en", "zh")]:
-                for q in self.oxigraph.quads_for_pattern(None, ox.NamedNode(prop), lit, None):
-                    if isinstance(q.subject, ox.NamedNode):
-                        found.add(q.subject.value)
-        if len(found) == 1:
-            return URIRef(found.pop())
-        if found:
-            raise UsageError(f"{text!r} is ambiguous: {'; '.join(sorted(found))}")
-        raise UsageError(f"no entity named {text!r} in the store (give an IRI, a CURIE, kind/slug or an exact label)")
-
-
-def open_store(store_dir: str | Path) -> StoreGraph:
-    """Open a built store for queries."""
-    return StoreGraph(store_dir)
+    folder = Path(store_dir)
+    if not is_store(folder):
+        raise UsageError(f"{folder} is not a coopgraph store (no manifest.json); build one with "
+                         "`coopgraph build --store DIR`")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return CoopGraph.from_store(ox.Store.read_only(str(folder / "main")), folder, manifest)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,10 +494,12 @@ def _apply_update(store_dir: Path, quads: list[ox.Quad], paths: list[Path]) -> S
         incoming = {_triple(q) for q in quads}
         was_inferred = {x for x in incoming if next(iter(main.quads_for_pattern(*x, INFERRED)), None) is not None}
         was_asserted = {x for x in incoming if any(q.graph_name not in (INFERRED, ONTOLOGY)
+                                                   and not isinstance(q.graph_name, ox.DefaultGraph)
                                                    for q in main.quads_for_pattern(*x, None))}
         new = {x for x in incoming - was_asserted
                if x in was_inferred or next(iter(main.quads_for_pattern(*x, None)), None) is None}
         main.extend(quads)
+        main.extend(list(defaultgraph.copies(quads)))
         validation.extend(quads)
         focus = _focus_of(incoming - was_asserted)
         old = _report_from_json((store_dir / "validation.json").read_text(encoding="utf-8"))
@@ -541,12 +513,19 @@ def _apply_update(store_dir: Path, quads: list[ox.Quad], paths: list[Path]) -> S
             closure.remove(ox.Quad(*x, ox.DefaultGraph()))
         keep, noise = fr.reason_delta([main, closure], new, rules, extra=_literal_subjects(store_dir))
         main.extend(ox.Quad(*x, INFERRED) for x in keep)
+        main.extend(ox.Quad(*x, defaultgraph.DEFAULT) for x in keep)
         _save_closure(closure, store_dir, set(), noise, append=True)
         n_inferred = manifest.get("triples_inferred", 0) + len(keep) - len(was_inferred - was_asserted)
         manifest["triples_asserted"] = manifest.get("triples_asserted", 0) + len(incoming - was_asserted)
         mode = "add"
         t = _timed(seconds, "reason", t)
-    presentation.refresh(main, None if existing else [*quads, *keep])  # replaced graphs: all; else what changed
+    # the default graph is the merge of the graphs (coopgraph.defaultgraph): an added source's
+    # triples were merged as they were written; replaced graphs, or a store written before the
+    # merge was stored (format 1), have it made anew, before the presentation graph, which reads it
+    if existing or manifest.get("format", 1) < 2:
+        defaultgraph.rebuild(main)
+        manifest["format"] = STORE_FORMAT
+    presentation.refresh(main, None if existing else [*quads, *keep], merged=True)
     for st in (main, validation, closure):
         st.flush()
     manifest["files"] = sorted(set(manifest["files"]) | {str(Path(p).resolve()) for p in paths})

@@ -41,6 +41,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from coopgraph import defaultgraph
 from coopgraph.namespaces import CG, DCTERMS, OWL, PRESENTATION_GRAPH, PROV, RDFS
 
 GRAPH = ox.NamedNode(str(PRESENTATION_GRAPH))
@@ -213,8 +214,11 @@ def affected(store: ox.Store, changed: Iterable[Any]) -> set[Subject]:
     return subjects
 
 
-def refresh(store: ox.Store, touched: Iterable[Any] | None = None) -> int:
+def refresh(store: ox.Store, touched: Iterable[Any] | None = None, *, merged: bool = False) -> int:
     """Bring the presentation graph of ``store`` in step with its data; the quads written or removed.
+
+    ``merged``: ``store``'s default graph holds the merge of its graphs (an on-disk store,
+    :mod:`coopgraph.defaultgraph`), and is kept in step with the presentation graph too.
 
     ``touched``: the quads (or triples) an update added or removed; only their entities
     (:func:`affected`) are recomputed, and the result equals a full recomputation (tested against
@@ -233,6 +237,10 @@ def refresh(store: ox.Store, touched: Iterable[Any] | None = None) -> int:
         store.remove(q)
     if added:
         store.bulk_extend(added) if not old else store.extend(added)
+    if merged:
+        defaultgraph.forget(store, gone)
+        copies = list(defaultgraph.copies(added))
+        store.bulk_extend(copies) if not old else store.extend(copies)
     return len(gone) + len(added)
 
 

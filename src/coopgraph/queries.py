@@ -406,13 +406,8 @@ def canonical(graph: Any, iri: URIRef) -> URIRef:
     Whole-graph queries keep one row per cluster under that IRI (Bò Thuần and Pu Chun are one
     person), so a parameter naming another member of the cluster is mapped to it first.
     """
-    from coopgraph.namespaces import OWL
-
-    union = getattr(graph, "graph", None)
-    if union is None:
-        return iri
-    cluster = {iri, *union.objects(iri, OWL.sameAs), *union.subjects(OWL.sameAs, iri)}
-    return min((m for m in cluster if isinstance(m, URIRef)), key=str)
+    first = getattr(graph, "canonical", None)  # CoopGraph.canonical, in memory or on a store
+    return first(iri) if callable(first) else iri
 
 
 def from_oxigraph(term: Any) -> Node | None:
@@ -501,11 +496,39 @@ class QueryResult:
     query: str = ""
     engine: str = "rdflib"
     seconds: float = 0.0
+    #: A streamed result's rows, not yet read: computed by the engine as they are pulled
+    #: (:meth:`stream`), so a writer prints the first rows before the last are computed and no
+    #: list of them is ever held. None: every row is in :attr:`rows`.
+    pending: Iterator[Row] | None = field(default=None, repr=False, compare=False)
+    #: How many rows :meth:`stream` has given so far (all of :attr:`rows` for a result in memory).
+    streamed: int = 0
+
+    def stream(self) -> Iterator[Row]:
+        """The rows, each once, as the engine computes them (a result in memory: its list).
+
+        A streamed result can be read only once: the rows are not kept. ``seconds`` is updated
+        when the last row has been read, so it counts the whole computation.
+        """
+        if self.pending is None:
+            self.streamed = len(self.rows)
+            yield from self.rows
+            return
+        pending, self.pending = self.pending, None
+        for row in pending:
+            self.streamed += 1
+            yield row
+
+    def _read(self) -> list[Row]:
+        """All rows as a list: a streamed result not yet read is read now (and kept)."""
+        if self.pending is not None:
+            self.rows = list(self.stream())
+        return self.rows
 
     def __iter__(self) -> Iterator[Row]:
-        return iter(self.rows)
+        return iter(self._read())
 
     def __len__(self) -> int:
+        self._read()
         if self.kind == "ASK":
             return 1
         if self.graph is not None:
@@ -517,16 +540,16 @@ class QueryResult:
 
     def records(self) -> list[dict[str, Any]]:
         """Rows as dicts of plain Python values (what a notebook wants)."""
-        return [r.values() for r in self.rows]
+        return [r.values() for r in self._read()]
 
     def column(self, name: str) -> list[Node | None]:
         """All values of one variable."""
         i = self.vars.index(name)
-        return [r[i] for r in self.rows]
+        return [r[i] for r in self._read()]
 
     def sorted_rows(self) -> list[tuple[str, ...]]:
         """Rows as N-Triples-like strings, sorted: the engine-independent form used by goldens."""
-        return sorted(tuple("" if t is None else sparql_term_any(t) for t in r) for r in self.rows)
+        return sorted(tuple("" if t is None else sparql_term_any(t) for t in r) for r in self._read())
 
     def to_dataframe(self) -> Any:
         """A pandas DataFrame of :meth:`records` (pandas is the optional ``dataframe`` extra)."""
@@ -562,38 +585,37 @@ def oxigraph_store(graph: Any, cache: bool = True) -> Any:
     import pyoxigraph as ox
 
     built = getattr(graph, "oxigraph", None)
-    if isinstance(built, ox.Store):  # a store built on disk (coopgraph.fastbuild.StoreGraph)
+    if isinstance(built, ox.Store):  # an on-disk store (CoopGraph.from_store)
         return built
     cached = _oxigraph_stores.get(graph)
     if cached is not None:
         return cached
+    from coopgraph import defaultgraph
+
     store = ox.Store()
     quads = []
-    merged: set[tuple[Any, Any, Any]] = set()
     for s, p, o, g in graph.dataset.quads((None, None, None, None)):
         name = g.identifier if hasattr(g, "identifier") else g
         gname = ox.DefaultGraph() if name is None or str(name) == "urn:x-rdflib:default" else to_oxigraph(name)
-        triple = (to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
-        quads.append(ox.Quad(*triple, gname))
-        merged.add(triple)
+        quads.append(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), gname))
     store.extend(quads)
     # The default graph is the RDF merge of all graphs, each triple once (docs/model.md), as in
     # rdflib's union default graph; Oxigraph's own union repeats a triple once per graph stating it.
-    store.extend(ox.Quad(*t, ox.DefaultGraph()) for t in merged)
+    store.extend(list(defaultgraph.copies(quads)))
     if cache:
         _oxigraph_stores[graph] = store
     return store
 
 
 def has_merged_default(store: Any) -> bool:
-    """Whether ``store``'s default graph holds the merge of its graphs (see :func:`oxigraph_store`).
+    """Whether ``store``'s default graph holds the merge of its graphs (:mod:`coopgraph.defaultgraph`).
 
-    A store whose default graph is empty (a store built by ``build --store``) is queried with
-    Oxigraph's union of all graphs instead.
+    Every store coopgraph makes does, in memory or on disk; one written before (an on-disk
+    store of format 1, whose default graph is empty) is queried with Oxigraph's union instead.
     """
-    import pyoxigraph as ox
+    from coopgraph import defaultgraph
 
-    return next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None
+    return defaultgraph.has_merge(store)
 
 
 def syntax_check(text: str, engine: str = "rdflib") -> None:
@@ -636,9 +658,81 @@ def syntax_check(text: str, engine: str = "rdflib") -> None:
     raise QueryError(f"syntax error{where}: {message}")
 
 
+def row_count(name: str, value: int | str | None) -> int | None:
+    """A row count (``limit``, ``offset``) given as a number or as text (a CLI option, a URL
+    parameter), checked once for every entry point; None or empty text stays None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = -1
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    if number < 0:
+        raise UsageError(f"{name} must be a whole number of rows, 0 or more; got {value!r}")
+    return number
+
+
+def paged(text: str, limit: int | str | None = None, offset: int | str | None = None) -> str:
+    """``text`` answering only ``limit`` solutions after the first ``offset``, in SPARQL itself.
+
+    The page is the outer query's ``LIMIT``/``OFFSET``, so the engine pages: it stops computing
+    once the page is full, and skipped rows are never turned into Python terms. A query that has
+    its own ``LIMIT``/``OFFSET`` keeps its window and the page is taken inside it (offset 10 of
+    ``LIMIT 100`` is rows 10 to 99 of those 100). A page is stable only if the query has an
+    ``ORDER BY``, as every named query does. ASK has no rows to page: asking is a usage error.
+    Applied after the label service (:func:`coopgraph.labels.with_labels`), which moves the
+    solution modifiers to the query it writes around the question.
+    """
+    limit, offset = row_count("limit", limit), row_count("offset", offset)
+    if limit is None and offset is None:
+        return text
+    from coopgraph.offline import tokens
+
+    toks = [t for t in tokens(text) if t[0] != "comment"]
+    form = next((i for i, (k, v, _) in enumerate(toks)
+                 if k == "word" and v.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")), None)
+    if form is None:
+        raise QueryError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
+    if toks[form][1].upper() == "ASK":
+        raise UsageError("limit and offset page the rows of SELECT, CONSTRUCT and DESCRIBE queries; ASK has none")
+    depth, values_at = 0, len(text)
+    own: dict[str, tuple[int, int, int]] = {}  # LIMIT/OFFSET -> (start, end, value) of the outer query's own
+    for j in range(form, len(toks)):
+        kind, value, at = toks[j]
+        if kind == "punct" and value in "({":
+            depth += 1
+        elif kind == "punct" and value in ")}":
+            depth -= 1
+        elif depth == 0 and kind == "word" and value.upper() == "VALUES":
+            values_at = at  # the trailing VALUES comes after the solution modifiers
+            break
+        elif depth == 0 and kind == "word" and value.upper() in ("LIMIT", "OFFSET") and j + 1 < len(toks) \
+                and toks[j + 1][0] == "number":
+            number = toks[j + 1]
+            own[value.upper()] = (at, number[2] + len(number[1]), int(number[1]))
+    skip = (own["OFFSET"][2] if "OFFSET" in own else 0) + (offset or 0)
+    size = limit
+    if "LIMIT" in own:
+        left = max(own["LIMIT"][2] - (offset or 0), 0)
+        size = left if limit is None else min(left, limit)
+    for start, end, _ in sorted(own.values(), reverse=True):
+        text = text[:start] + " " * (end - start) + text[end:]
+    modifiers = (f" LIMIT {size}" if size is not None else "") + (f" OFFSET {skip}" if skip else "")
+    return f"{text[:values_at].rstrip()}\n{modifiers.strip()}\n{text[values_at:]}"
+
+
 def _with_prefixes(text: str) -> str:
     """Predeclare the project prefixes on one extra first line (rdflib's parser has no option)."""
     return " ".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()) + "\n" + text
+
+
+def _failing_as_query_errors(items: Any) -> Iterator[Any]:
+    """Oxigraph computes solutions as they are pulled, so evaluation errors surface here."""
+    try:
+        yield from items
+    except (OSError, RuntimeError, ValueError, TypeError) as e:
+        raise QueryError(f"query failed (oxigraph): {e}") from None
 
 
 def _bounded(items: Iterator[Any], max_rows: int | None, deadline: float | None) -> Iterator[Any]:
@@ -655,11 +749,13 @@ def _bounded(items: Iterator[Any], max_rows: int | None, deadline: float | None)
         yield item
 
 
-def from_oxigraph_result(out: Any, max_rows: int | None = None, deadline: float | None = None) -> QueryResult:
+def from_oxigraph_result(out: Any, max_rows: int | None = None, deadline: float | None = None,
+                         stream: bool = False) -> QueryResult:
     """Turn what pyoxigraph returns (a local query, or parsed remote results) into a QueryResult.
 
     Shared by the embedded engine and by remote queries (:mod:`coopgraph.store`), so a result
-    read from an endpoint has exactly the representation of one computed here.
+    read from an endpoint has exactly the representation of one computed here. With ``stream``
+    the rows of a SELECT are converted as they are pulled (:meth:`QueryResult.stream`).
     """
     import pyoxigraph as ox
 
@@ -677,8 +773,11 @@ def from_oxigraph_result(out: Any, max_rows: int | None = None, deadline: float 
 
     if isinstance(out, ox.QuerySolutions):
         names = [v.value for v in out.variables]
-        rows = [Row([convert(x) for x in sol], names) for sol in _bounded(out, max_rows, deadline)]
-        return QueryResult("SELECT", vars=names, rows=rows)
+        rows = (Row([convert(x) for x in sol], names) for sol in _bounded(_failing_as_query_errors(out), max_rows,
+                                                                           deadline))
+        if stream:
+            return QueryResult("SELECT", vars=names, pending=rows)
+        return QueryResult("SELECT", vars=names, rows=list(rows))
     # QueryTriples, or triples parsed from a remote CONSTRUCT/DESCRIBE response. A result is one
     # graph, so it needs no context-aware store: SimpleMemory adds a triple in half the time of
     # rdflib's default store (partner-network at 1M, 36,516 triples: 338 → 184 ms).
@@ -689,14 +788,15 @@ def from_oxigraph_result(out: Any, max_rows: int | None = None, deadline: float 
 
 
 def _execute(
-    graph: Any, text: str, engine: str, max_rows: int | None = None, deadline: float | None = None
+    graph: Any, text: str, engine: str, max_rows: int | None = None, deadline: float | None = None,
+    stream: bool = False,
 ) -> QueryResult:
     start = time.perf_counter()
     if engine == "oxigraph":
         store = oxigraph_store(graph)
         try:
             out = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=not has_merged_default(store))
-            result = from_oxigraph_result(out, max_rows, deadline)
+            result = from_oxigraph_result(out, max_rows, deadline, stream=stream)
         except SyntaxError as e:
             raise QueryError(f"syntax error: {e}") from None
         except (OSError, RuntimeError, ValueError, TypeError) as e:
@@ -727,7 +827,15 @@ def _execute(
     result.query = text
     result.engine = engine
     result.seconds = time.perf_counter() - start
+    if result.pending is not None:
+        result.pending = _timing(result, result.pending, start)
     return result
+
+
+def _timing(result: QueryResult, rows: Iterator[Row], start: float) -> Iterator[Row]:
+    """``rows``, setting ``result.seconds`` to the whole computation once the last is read."""
+    yield from rows
+    result.seconds = time.perf_counter() - start
 
 
 def _child(conn: Any, graph: Any, text: str, engine: str) -> None:  # pragma: no cover - runs forked
@@ -742,12 +850,19 @@ def _child(conn: Any, graph: Any, text: str, engine: str) -> None:  # pragma: no
 def execute(
     graph: Any,
     text: str,
-    engine: str = "rdflib",
+    engine: str | None = None,
     timeout: float | None = None,
     max_rows: int | None = None,
     deadline: float | None = None,
+    stream: bool = False,
 ) -> QueryResult:
     """Check syntax, then run ``text`` over ``graph.dataset`` on ``engine``, within ``timeout``.
+
+    ``engine`` None: the graph's own (``CoopGraph.engine``: Oxigraph for a store, else rdflib).
+
+    ``stream``: the rows of a SELECT on Oxigraph are computed as they are read
+    (:meth:`QueryResult.stream`), so a writer can print them at once. rdflib computes all rows
+    first, and a query run with a timeout comes back whole from its process.
 
     Neither engine can be interrupted from Python mid-query, so with a timeout the query runs in
     a forked child that is killed when time is up; the built graph is shared by the fork, not
@@ -755,6 +870,7 @@ def execute(
     :func:`time.monotonic` value) and ``max_rows`` instead, which the oxigraph engine checks
     between result rows, raising :class:`QueryTimeout` / :class:`ResultTooLarge`.
     """
+    engine = engine or getattr(graph, "engine", "rdflib")  # a store's graph: its own engine, Oxigraph
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; valid engines: {', '.join(ENGINES)}")
     text = checked(text, engine)  # before the syntax check, which already runs the text on Oxigraph
@@ -762,7 +878,7 @@ def execute(
     if engine == "oxigraph":
         oxigraph_store(graph)  # build before forking, so the child does not redo it
     if not timeout:
-        return _execute(graph, text, engine, max_rows, deadline)
+        return _execute(graph, text, engine, max_rows, deadline, stream)
     if timeout < 0:
         raise UsageError("--timeout must be positive")
     ctx = multiprocessing.get_context("fork")
@@ -818,12 +934,15 @@ def run(
     sparql: str | None = None,
     file: str | Path | None = None,
     params: Mapping[str, Any] | None = None,
-    engine: str = "rdflib",
+    engine: str | None = None,
     timeout: float | None = None,
     library: QueryLibrary | None = None,
     max_rows: int | None = None,
     deadline: float | None = None,
     languages: str | Sequence[str] | None = None,
+    limit: int | str | None = None,
+    offset: int | str | None = None,
+    stream: bool = False,
     **kwparams: Any,
 ) -> QueryResult:
     """Run a named query (or ad-hoc ``sparql`` text, or a ``file``) with parameters bound.
@@ -835,10 +954,14 @@ def run(
     ``languages`` (``"vi,en"``) are the label languages of the label service
     (:mod:`coopgraph.labels`), which fills every projected ``?xLabel``; default English. A
     ``lang`` value is taken for them too, and binds ``?lang`` where the query declares it.
+
+    ``limit`` and ``offset`` return one page of the rows (:func:`paged`): the engine computes
+    only that page. ``stream``: see :func:`execute`.
     """
     text = bound_query(graph, name, sparql=sparql, file=file, params={**(params or {}), **kwparams},
-                       library=library, languages=languages)
-    return execute(graph, text, engine=engine, timeout=timeout, max_rows=max_rows, deadline=deadline)
+                       library=library, languages=languages, limit=limit, offset=offset)
+    return execute(graph, text, engine=engine, timeout=timeout, max_rows=max_rows, deadline=deadline,
+                   stream=stream)
 
 
 def bound_query(
@@ -851,8 +974,11 @@ def bound_query(
     params: Mapping[str, Any] | None = None,
     library: QueryLibrary | None = None,
     languages: str | Sequence[str] | None = None,
+    limit: int | str | None = None,
+    offset: int | str | None = None,
 ) -> str:
-    """The text :func:`run` executes: parameters bound, names resolved on ``graph``, labels filled.
+    """The text :func:`run` executes: parameters bound, names resolved on ``graph``, labels filled,
+    and the page of ``limit`` rows after ``offset`` cut in the query (:func:`paged`).
 
     Separate so that the server can bind where the graph is and run the text where a query can
     be stopped (:mod:`coopgraph.workers`).
@@ -874,4 +1000,4 @@ def bound_query(
         param = query.parameter(key)
         term = to_term(param, value, resolve)
         bound[key] = canonical(graph, term) if isinstance(term, URIRef) else term
-    return with_labels(query.bind(bound), langs)
+    return paged(with_labels(query.bind(bound), langs), limit, offset)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, Literal, URIRef
@@ -77,8 +79,8 @@ def _json_term(term: Node) -> dict[str, str]:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def to_json(result: QueryResult) -> str:
-    """application/sparql-results+json (W3C SPARQL 1.1 Query Results JSON Format).
+def json_chunks(result: QueryResult) -> Iterator[str]:
+    """application/sparql-results+json (W3C SPARQL 1.1 Query Results JSON Format), row by row.
 
     The text is exactly ``json.dumps(doc, ensure_ascii=False, indent=2)``, written row by row:
     with ``indent`` the json module falls back to its pure-Python encoder (a 23,186-row timeline:
@@ -86,7 +88,8 @@ def to_json(result: QueryResult) -> str:
     (results repeat their terms) and only strings go through the C encoder.
     """
     if result.kind == "ASK":
-        return json.dumps({"head": {}, "boolean": bool(result.boolean)}, ensure_ascii=False, indent=2) + "\n"
+        yield json.dumps({"head": {}, "boolean": bool(result.boolean)}, ensure_ascii=False, indent=2) + "\n"
+        return
     _need_rows(result, "json")
     dump = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -95,14 +98,20 @@ def to_json(result: QueryResult) -> str:
         return "{\n" + ",\n".join(f"          {dump(k)}: {dump(v)}" for k, v in _json_term(t).items()) + "\n        }"
 
     keys = [f"        {dump(v)}: " for v in result.vars]
-    rows = []
-    for row in result.rows:
-        cells = [key + term(t) for key, t in zip(keys, row, strict=True) if t is not None]
-        rows.append("      {\n" + ",\n".join(cells) + "\n      }" if cells else "      {}")
     head = ",\n".join(f"      {dump(v)}" for v in result.vars)
-    out = ['{\n  "head": {\n    "vars": ', "[\n" + head + "\n    ]" if head else "[]", '\n  },\n  "results": {\n',
-           '    "bindings": ', "[\n" + ",\n".join(rows) + "\n    ]" if rows else "[]", "\n  }\n}\n"]
-    return "".join(out)
+    yield ('{\n  "head": {\n    "vars": ' + ("[\n" + head + "\n    ]" if head else "[]")
+           + '\n  },\n  "results": {\n    "bindings": ')
+    first = True
+    for row in result.stream():
+        cells = [key + term(t) for key, t in zip(keys, row, strict=True) if t is not None]
+        yield ("[\n" if first else ",\n") + ("      {\n" + ",\n".join(cells) + "\n      }" if cells else "      {}")
+        first = False
+    yield ("[]" if first else "\n    ]") + "\n  }\n}\n"
+
+
+def to_json(result: QueryResult) -> str:
+    """The whole :func:`json_chunks` text."""
+    return "".join(json_chunks(result))
 
 
 def _xml_term(term: Node) -> str:
@@ -120,26 +129,26 @@ def _xml_term(term: Node) -> str:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def to_xml(result: QueryResult) -> str:
-    """application/sparql-results+xml (W3C SPARQL Query Results XML Format, 2nd edition)."""
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+def xml_chunks(result: QueryResult) -> Iterator[str]:
+    """application/sparql-results+xml (W3C SPARQL Query Results XML Format, 2nd edition), row by row."""
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
     if result.kind == "ASK":
-        out += ["  <head/>", f"  <boolean>{'true' if result.boolean else 'false'}</boolean>", "</sparql>"]
-        return "\n".join(out) + "\n"
+        yield f"  <head/>\n  <boolean>{'true' if result.boolean else 'false'}</boolean>\n</sparql>\n"
+        return
     _need_rows(result, "xml")
-    out.append("  <head>")
-    out += [f"    <variable name={quoteattr(v)}/>" for v in result.vars]
-    out += ["  </head>", "  <results>"]
+    yield "".join(["  <head>\n", *(f"    <variable name={quoteattr(v)}/>\n" for v in result.vars),
+                   "  </head>\n  <results>\n"])
     opens = [f"      <binding name={quoteattr(v)}>" for v in result.vars]
     term = _memo(_xml_term)
-    for row in result.rows:
-        out.append("    <result>")
-        for start, t in zip(opens, row, strict=True):
-            if t is not None:
-                out.append(f"{start}{term(t)}</binding>")
-        out.append("    </result>")
-    out += ["  </results>", "</sparql>"]
-    return "\n".join(out) + "\n"
+    for row in result.stream():
+        yield "".join(["    <result>\n", *(f"{start}{term(t)}</binding>\n" for start, t in zip(opens, row, strict=True)
+                                           if t is not None), "    </result>\n"])
+    yield "  </results>\n</sparql>\n"
+
+
+def to_xml(result: QueryResult) -> str:
+    """The whole :func:`xml_chunks` text."""
+    return "".join(xml_chunks(result))
 
 
 def _csv_value(term: Node | None) -> str:
@@ -150,25 +159,41 @@ def _csv_value(term: Node | None) -> str:
     return str(term)
 
 
-def to_csv(result: QueryResult) -> str:
+def csv_chunks(result: QueryResult) -> Iterator[str]:
     """text/csv per W3C SPARQL 1.1 Query Results CSV: values only, CRLF line ends, RFC 4180 quoting."""
     _need_rows(result, "csv")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(result.vars)
-    for row in result.rows:
-        writer.writerow([_csv_value(t) for t in row])
-    return buf.getvalue()
+
+    def line(values: list[str]) -> str:
+        writer.writerow(values)
+        text = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        return text
+
+    yield line(result.vars)
+    for row in result.stream():
+        yield line([_csv_value(t) for t in row])
+
+
+def to_csv(result: QueryResult) -> str:
+    """The whole :func:`csv_chunks` text."""
+    return "".join(csv_chunks(result))
+
+
+def tsv_chunks(result: QueryResult) -> Iterator[str]:
+    """text/tab-separated-values per W3C SPARQL 1.1 Query Results TSV: terms in SPARQL syntax."""
+    _need_rows(result, "tsv")
+    yield "\t".join(f"?{v}" for v in result.vars) + "\n"
+    term = _memo(sparql_term_any)
+    for row in result.stream():
+        yield "\t".join("" if t is None else term(t) for t in row) + "\n"
 
 
 def to_tsv(result: QueryResult) -> str:
-    """text/tab-separated-values per W3C SPARQL 1.1 Query Results TSV: terms in SPARQL syntax."""
-    _need_rows(result, "tsv")
-    lines = ["\t".join(f"?{v}" for v in result.vars)]
-    term = _memo(sparql_term_any)
-    for row in result.rows:
-        lines.append("\t".join("" if t is None else term(t) for t in row))
-    return "\n".join(lines) + "\n"
+    """The whole :func:`tsv_chunks` text."""
+    return "".join(tsv_chunks(result))
 
 
 def display(term: Node | None, width: int | None = TABLE_CELL_WIDTH) -> str:
@@ -196,37 +221,60 @@ def display(term: Node | None, width: int | None = TABLE_CELL_WIDTH) -> str:
     return text
 
 
-def to_table(result: QueryResult, width: int | None = TABLE_CELL_WIDTH) -> str:
+#: A text table's columns are as wide as the widest cell of its first this-many rows; a later,
+#: wider cell widens its own line only. So a table starts printing after that many rows instead
+#: of after the last, and a table of up to that many rows is aligned throughout.
+TABLE_WINDOW = 1000
+
+
+def table_chunks(result: QueryResult, width: int | None = TABLE_CELL_WIDTH) -> Iterator[str]:
     """Aligned plain-text columns; cells longer than ``width`` are cut with an ellipsis."""
     if result.kind == "ASK":
-        return ("yes" if result.boolean else "no") + "\n"
+        yield ("yes" if result.boolean else "no") + "\n"
+        return
     _need_rows(result, "table")
     header = [f"?{v}" for v in result.vars]
     shown = _memo(lambda t: display(t, width))
-    cells = [["" if t is None else shown(t) for t in row] for row in result.rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
+    rows = result.stream()
+    window = [["" if t is None else shown(t) for t in row] for row in itertools.islice(rows, TABLE_WINDOW)]
+    widths = [max([len(h)] + [len(r[i]) for r in window]) for i, h in enumerate(header)]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip() + "\n"
 
-    out = [line(header), "  ".join("-" * w for w in widths)]
-    out += [line(r) for r in cells]
-    out.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
-    return "\n".join(out) + "\n"
+    yield line(header) + "  ".join("-" * w for w in widths) + "\n"
+    yield "".join(line(r) for r in window)
+    count = len(window)
+    del window
+    for row in rows:
+        count += 1
+        yield line(["" if t is None else shown(t) for t in row])
+    yield f"({count} row{'s' if count != 1 else ''})\n"
 
 
-def to_markdown(result: QueryResult) -> str:
+def to_table(result: QueryResult, width: int | None = TABLE_CELL_WIDTH) -> str:
+    """The whole :func:`table_chunks` text."""
+    return "".join(table_chunks(result, width))
+
+
+def markdown_chunks(result: QueryResult) -> Iterator[str]:
     """A GitHub-flavoured Markdown table (pipes escaped), for notes and issues."""
     if result.kind == "ASK":
-        return ("yes" if result.boolean else "no") + "\n"
+        yield ("yes" if result.boolean else "no") + "\n"
+        return
     _need_rows(result, "markdown")
 
     def cell(t: Node | None) -> str:
         return display(t, None).replace("\\", "\\\\").replace("|", "\\|")
 
-    out = ["| " + " | ".join(result.vars) + " |", "|" + "|".join("---" for _ in result.vars) + "|"]
-    out += ["| " + " | ".join(cell(t) for t in row) + " |" for row in result.rows]
-    return "\n".join(out) + "\n"
+    yield "| " + " | ".join(result.vars) + " |\n" + "|" + "|".join("---" for _ in result.vars) + "|\n"
+    for row in result.stream():
+        yield "| " + " | ".join(cell(t) for t in row) + " |\n"
+
+
+def to_markdown(result: QueryResult) -> str:
+    """The whole :func:`markdown_chunks` text."""
+    return "".join(markdown_chunks(result))
 
 
 def _need_rows(result: QueryResult, fmt: str) -> None:
@@ -236,8 +284,10 @@ def _need_rows(result: QueryResult, fmt: str) -> None:
         raise UsageError(f"ASK results have no W3C {fmt.upper()} form: use --format json, xml or table")
 
 
-def write(result: QueryResult, fmt: str) -> str:
-    """Render ``result`` in ``fmt``; a format that does not fit the query form is a usage error."""
+def chunks(result: QueryResult, fmt: str) -> Iterator[str]:
+    """``result`` in ``fmt``, piece by piece as its rows are read: a streamed result
+    (:meth:`QueryResult.stream`) is written as the engine computes it. A format that does not
+    fit the query form is a usage error, raised before the first piece."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; valid formats: {', '.join(FORMATS)}")
     if fmt in GRAPH_FORMATS:
@@ -245,9 +295,31 @@ def write(result: QueryResult, fmt: str) -> str:
             raise UsageError(f"{result.kind} results are not a graph: use --format {'|'.join(TABULAR)}")
         from coopgraph.serialize import to_jsonld, to_ntriples, to_turtle
 
-        return {"turtle": to_turtle, "nt": to_ntriples, "jsonld": to_jsonld}[fmt](list(result.graph))
+        return iter([{"turtle": to_turtle, "nt": to_ntriples, "jsonld": to_jsonld}[fmt](list(result.graph))])
     if result.graph is not None:
         _need_rows(result, fmt)
-    writer = {"json": to_json, "xml": to_xml, "csv": to_csv, "tsv": to_tsv, "table": to_table,
-              "markdown": to_markdown}[fmt]
-    return writer(result)
+    writer = {"json": json_chunks, "xml": xml_chunks, "csv": csv_chunks, "tsv": tsv_chunks, "table": table_chunks,
+              "markdown": markdown_chunks}[fmt]
+    pieces = writer(result)
+    first = next(pieces, "")  # the writer's own checks (ASK as CSV, ...) raise here, before any output
+    return itertools.chain([first], pieces)
+
+
+def write(result: QueryResult, fmt: str) -> str:
+    """Render ``result`` in ``fmt`` as one text (see :func:`chunks`)."""
+    return "".join(chunks(result, fmt))
+
+
+def write_to(result: QueryResult, fmt: str, out: TextIO, batch: int = 256) -> None:
+    """Write ``result`` in ``fmt`` to ``out`` as it is computed, ``batch`` pieces (rows) at a time.
+
+    Only a batch of text is held at once, never the whole output: a 68,000-row listing starts
+    printing after its first rows and takes the memory of a few hundred.
+    """
+    pending: list[str] = []
+    for piece in chunks(result, fmt):
+        pending.append(piece)
+        if len(pending) >= batch:
+            out.write("".join(pending))
+            pending.clear()
+    out.write("".join(pending))

@@ -1023,9 +1023,10 @@ class Handler(BaseHTTPRequestHandler):
         if name not in snapshot.library.names():
             raise HttpError(404, f"no named query {name!r}; see /queries")
         values = {k: v[-1] for k, v in params.items() if k != "format"}
+        page = {k: values.pop(k, None) for k in ("limit", "offset")}  # ?limit=&offset=: one page, paged by the engine
         # Bound here, where the graph resolves names (a bad value is a 400 before a slot is
         # taken); run in a worker, on the same snapshot's store. ``lang`` is the label languages.
-        text = bound_query(snapshot.graph, name, params=values, library=snapshot.library)
+        text = bound_query(snapshot.graph, name, params=values, library=snapshot.library, **page)
         return self.server.app.executor.run(snapshot.pool, text, accept, fmt, demote=False)
 
     def _entity(self, snapshot: Snapshot, iri: str, accept: str | None, fmt: str | None) -> Reply:

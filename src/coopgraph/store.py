@@ -456,8 +456,11 @@ def remote_run(
     languages: Sequence[str] = DEFAULT_LANGUAGES,
     default_graph: str | None = None,
     resolve: Callable[[str], Any] | None = None,
+    limit: int | str | None = None,
+    offset: int | str | None = None,
 ) -> Any:
-    """A named query (or text, or file) with parameters bound, run at ``endpoint``.
+    """A named query (or text, or file) with parameters bound, run at ``endpoint``; ``limit``
+    and ``offset`` page it in the query sent (:func:`coopgraph.queries.paged`).
 
     ``iri`` parameters may be IRIs, CURIEs (``id:org/sac`` as results show them) and
     ``kind/slug``; names and abbreviations need ``resolve`` (the ``resolve`` of the local
@@ -465,10 +468,10 @@ def remote_run(
     filled as locally (:mod:`coopgraph.labels`): the text sent is the expanded query, which
     reads the endpoint's presentation graph.
     """
-    from coopgraph.queries import select_query, to_term, without_unbound_values
+    from coopgraph.queries import paged, select_query, to_term, without_unbound_values
 
     query = select_query(name, sparql=sparql, file=file)
     bound = {key: to_term(query.parameter(key), value, resolve) for key, value in (params or {}).items()}
     text = without_unbound_values(query.bind(bound), [p.name for p in query.parameters])
-    return remote_query(endpoint, with_labels(text, languages), timeout=timeout, user=user,
+    return remote_query(endpoint, paged(with_labels(text, languages), limit, offset), timeout=timeout, user=user,
                         default_graph=default_graph)

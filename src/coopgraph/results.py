@@ -23,7 +23,7 @@ from coopgraph.namespaces import XSD
 from coopgraph.queries import QueryResult, sparql_term_any
 
 TABULAR = ("table", "csv", "tsv", "json", "xml", "markdown")
-GRAPH_FORMATS = ("turtle", "nt", "jsonld")
+GRAPH_FORMATS = ("turtle", "nt", "jsonld", "rdfxml")
 FORMATS = TABULAR + GRAPH_FORMATS
 MEDIA_TYPES = {
     "json": "application/sparql-results+json",
@@ -35,6 +35,7 @@ MEDIA_TYPES = {
     "turtle": "text/turtle",
     "nt": "application/n-triples",
     "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
 }
 
 # Display-only prefixes for entity IRIs (the data's own CURIE style, e.g. org:... is taken by
@@ -150,8 +151,15 @@ def _csv_value(term: Node | None) -> str:
     return str(term)
 
 
+# ASK in CSV/TSV: the W3C note defines SELECT only, the Protocol allows both; this is Jena's
+# form (one column, _askResult), which clients such as SPARQLWrapper and pandas read as is.
+ASK_COLUMN = "_askResult"
+
+
 def to_csv(result: QueryResult) -> str:
     """text/csv per W3C SPARQL 1.1 Query Results CSV: values only, CRLF line ends, RFC 4180 quoting."""
+    if result.kind == "ASK":
+        return f"{ASK_COLUMN}\r\n{'true' if result.boolean else 'false'}\r\n"
     _need_rows(result, "csv")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
@@ -163,6 +171,8 @@ def to_csv(result: QueryResult) -> str:
 
 def to_tsv(result: QueryResult) -> str:
     """text/tab-separated-values per W3C SPARQL 1.1 Query Results TSV: terms in SPARQL syntax."""
+    if result.kind == "ASK":
+        return f"?{ASK_COLUMN}\n{'true' if result.boolean else 'false'}\n"
     _need_rows(result, "tsv")
     lines = ["\t".join(f"?{v}" for v in result.vars)]
     term = _memo(sparql_term_any)
@@ -232,8 +242,15 @@ def to_markdown(result: QueryResult) -> str:
 def _need_rows(result: QueryResult, fmt: str) -> None:
     if result.kind in ("CONSTRUCT", "DESCRIBE"):
         raise UsageError(f"{result.kind} results are a graph: use --format {'|'.join(GRAPH_FORMATS)}, not {fmt}")
-    if result.kind == "ASK" and fmt in ("csv", "tsv"):
-        raise UsageError(f"ASK results have no W3C {fmt.upper()} form: use --format json, xml or table")
+
+
+def write_triples(triples: list, fmt: str) -> str:
+    """Triples in one of :data:`GRAPH_FORMATS`: the one writer table for graph answers
+    (CONSTRUCT/DESCRIBE results, entity pages, the endpoint's own descriptions)."""
+    from coopgraph.serialize import to_jsonld, to_ntriples, to_rdfxml, to_turtle
+
+    writers = {"turtle": to_turtle, "nt": to_ntriples, "jsonld": to_jsonld, "rdfxml": to_rdfxml}
+    return writers[fmt](triples)
 
 
 def write(result: QueryResult, fmt: str) -> str:
@@ -243,9 +260,7 @@ def write(result: QueryResult, fmt: str) -> str:
     if fmt in GRAPH_FORMATS:
         if result.graph is None:
             raise UsageError(f"{result.kind} results are not a graph: use --format {'|'.join(TABULAR)}")
-        from coopgraph.serialize import to_jsonld, to_ntriples, to_turtle
-
-        return {"turtle": to_turtle, "nt": to_ntriples, "jsonld": to_jsonld}[fmt](list(result.graph))
+        return write_triples(list(result.graph), fmt)
     if result.graph is not None:
         _need_rows(result, fmt)
     writer = {"json": to_json, "xml": to_xml, "csv": to_csv, "tsv": to_tsv, "table": to_table,

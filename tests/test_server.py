@@ -318,8 +318,9 @@ def test_unknown_entity_is_404(url: str) -> None:
 # -- the page ---------------------------------------------------------------------------------
 
 
-def test_query_page_lists_named_queries_and_needs_no_network(url: str) -> None:
-    r = http(url, "/")
+def test_plain_page_lists_named_queries_and_needs_no_network(url: str) -> None:
+    """The page without the editor (/plain; the YASGUI page at / is tested in test_query_page.py)."""
+    r = http(url, "/plain")
     assert r.status == 200 and r.headers["content-type"].startswith("text/html")
     start = r.text.index('<script id="named-queries" type="application/json">') + len(
         '<script id="named-queries" type="application/json">')
@@ -329,13 +330,13 @@ def test_query_page_lists_named_queries_and_needs_no_network(url: str) -> None:
         assert marker not in r.text, f"the page loads something from the network: {marker}"
 
 
-def test_query_page_in_a_headless_browser(url: str, real_graph, tmp_path) -> None:  # noqa: ANN001
-    """A real browser loads the page, picks named queries, runs them, and runs typed SPARQL."""
+def test_plain_page_in_a_headless_browser(url: str, real_graph, tmp_path) -> None:  # noqa: ANN001
+    """A real browser loads the plain page, picks named queries, runs them, and runs typed SPARQL."""
 
     binary = require_chromium()
     browser = Browser(binary)
     try:
-        browser.open(url + "/")
+        browser.open(url + "/plain")
         options = browser.js("[...document.querySelectorAll('#named option')].map(o => o.value).filter(Boolean)")
         assert options == NAMES
         for name in [n for n in NAMES if LIBRARY.get(n).form == "SELECT"][:4]:

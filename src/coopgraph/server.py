@@ -61,7 +61,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from coopgraph import __version__
+from coopgraph import __version__, webui
 from coopgraph.errors import CoopgraphError, UsageError
 from coopgraph.labels import languages as label_languages
 from coopgraph.labels import with_labels
@@ -1026,8 +1026,13 @@ class Handler(BaseHTTPRequestHandler):
             langs = label_languages((params.get("lang") or [None])[-1])
             text = with_labels(text, langs)
             return app.executor.run(snapshot.pool, text, accept, fmt)
-        if path in ("/", "/index.html"):
+        if path in ("/", "/index.html"):  # YASGUI (coopgraph.webui)
+            return Reply(200, "text/html; charset=utf-8", webui.query_page(snapshot.library),
+                         {"Content-Security-Policy": webui.PAGE_POLICY})
+        if path == "/plain":  # the page without the editor: named queries with their parameters
             return _index_html(snapshot.library)
+        if path.startswith("/web/") and (found := webui.static_file(path.removeprefix("/web/"))) is not None:
+            return Reply(200, found[0], found[1], {"Cache-Control": "public, max-age=3600"})
         if path == "/queries":
             return Reply(200, "application/json", json.dumps(
                 [{"name": q.name, "question": q.question, "form": q.form,

@@ -597,16 +597,6 @@ def local_path(iri: str) -> str | None:
     return None
 
 
-def _link(iri: str, text: str | None = None) -> str:
-    """A link to an entity page, or to an http(s) IRI; any other IRI (javascript:...) is text."""
-    from coopgraph.links import web_href
-
-    href = local_path(iri) or web_href(iri)
-    if href is None:
-        return html.escape(text or iri)
-    return f'<a href="{html.escape(href)}">{html.escape(text or iri)}</a>'
-
-
 ENTITY_STYLE = ("body{font:15px/1.4 system-ui,sans-serif;margin:1.5em;max-width:70em}"
                 "table{border-collapse:collapse}td{border-top:1px solid #ddd;padding:.3em .6em;vertical-align:top}"
                 "tr.inferred td{color:#555;font-style:italic}.ev{font-size:85%;color:#444}")
@@ -614,17 +604,11 @@ ENTITY_STYLE = ("body{font:15px/1.4 system-ui,sans-serif;margin:1.5em;max-width:
 
 def describe_html(graph: Any, iri: str) -> str:
     """An entity page from :meth:`CoopGraph.describe`: statements, status and their evidence."""
+    from coopgraph.links import web_href
+    from coopgraph.notebook import description_rows
+
     d = graph.describe(iri)
-    rows = []
-    for st in d.statements:
-        value = html.escape(st.node_label) if st.is_literal else _link(st.node, st.node_label)
-        pred = _link(st.predicate, st.predicate_label)
-        if st.direction == "in":
-            pred, value = f"is {pred} of", value
-        evidence = "".join(
-            f"<div class=ev>{html.escape(ev.to_text()).replace(chr(10), '<br>')}</div>" for ev in st.evidence
-        )
-        rows.append(f"<tr class={st.status}><td>{pred}</td><td>{value}</td><td>{st.status}</td><td>{evidence}</td></tr>")
+    rows = [description_rows(d, lambda target: local_path(target) or web_href(target))]
     types = ", ".join(html.escape(t) for t in d.types)
     title = html.escape(d.label)
     return (

@@ -800,6 +800,15 @@ def select_query(
     if name is not None:
         return (library or QueryLibrary()).get(name)
     if file is not None:
+        from coopgraph.stdio import is_stdio, stdin_bytes
+
+        if is_stdio(file):  # `--file -`: the query on standard input
+            try:
+                text = stdin_bytes().decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise UsageError(f"<stdin>: the query is not valid UTF-8 (byte {e.start})") from None
+            question, declared, columns, notes, reasoning = parse_header(text)
+            return NamedQuery("stdin", None, text, question, declared, columns, notes, reasoning)
         path = Path(file)
         try:
             return load_query(path)

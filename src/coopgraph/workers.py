@@ -212,10 +212,12 @@ def zygote_main() -> None:
 def _prime(graph: _StoreGraph) -> None:
     """Run one query of each kind, in every format, in the zygote: what that imports and caches
     is then shared by every fork, and a fresh worker's first query is as fast as its second."""
+    from coopgraph.results import GRAPH_FORMATS
+
     deadline = time.monotonic() + 60
     for text, kind, formats in (("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "SELECT", ("json", "xml", "csv", "tsv")),
-                                ("ASK { ?s ?p ?o }", "ASK", ("json", "xml")),
-                                ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "GRAPH", ("turtle", "nt", "jsonld"))):
+                                ("ASK { ?s ?p ?o }", "ASK", ("json", "xml", "csv", "tsv")),
+                                ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "GRAPH", GRAPH_FORMATS)):
         for fmt in formats:
             answer(graph, Job(text, {kind: fmt}, 1, deadline))
 

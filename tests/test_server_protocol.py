@@ -239,6 +239,20 @@ def test_sparqlwrapper_reads_every_named_query_as_its_form() -> None:
         assert client.queryType == query.form, query.name
 
 
+def test_the_served_text_of_a_named_query_runs_as_its_form_through_sparqlwrapper(url: str, real_graph) -> None:  # noqa: ANN001
+    """/queries/NAME.rq (linked from /queries) is the text a client fetches; sent back as it is,
+    with SPARQLWrapper's defaults, it gives the named query's answer."""
+    from _server_support import embedded_rows
+
+    listing = {entry["name"]: entry for entry in http(url, "/queries").json()}
+    for name in ("partners", "partner-network", "scope-extensions"):
+        served = http(url, listing[name]["text"])
+        assert served.status == 200 and served.headers["content-type"].startswith("application/sparql-query")
+        answer = _wrapper(url, served.text, "GET", None)
+        got = rows_of_triples(answer) if isinstance(answer, Graph) else _xml_rows(answer)
+        assert got == embedded_rows(real_graph, name), name
+
+
 def test_updates_are_still_refused_with_403(url: str) -> None:
     from SPARQLWrapper import POST, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, QueryBadFormed, Unauthorized

@@ -1020,7 +1020,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/queries":
             return Reply(200, "application/json", json.dumps(
                 [{"name": q.name, "question": q.question, "form": q.form,
-                  "parameters": [p.name for p in q.parameters]} for q in snapshot.library],
+                  "parameters": [p.name for p in q.parameters], "text": f"/queries/{q.name}.rq"}
+                 for q in snapshot.library],
                 ensure_ascii=False, indent=2).encode("utf-8"))
         if path.startswith("/queries/"):
             return self._named(snapshot, path.removeprefix("/queries/"), params, accept, fmt)
@@ -1035,6 +1036,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _named(self, snapshot: Snapshot, name: str, params: dict[str, list[str]],
                accept: str | None, fmt: str | None) -> Reply:
+        if name.endswith(".rq") and name[:-3] in snapshot.library.names():  # the text, for any client
+            text = webui.declared(snapshot.library.get(name[:-3]).text)
+            return Reply(200, "application/sparql-query; charset=utf-8", text.encode("utf-8"))
         if name not in snapshot.library.names():
             raise HttpError(404, f"no named query {name!r}; see /queries")
         values = {k: v[-1] for k, v in params.items() if k not in ("format", "output", "results")}

@@ -129,3 +129,25 @@ def test_yasgui_runs_the_named_queries_in_chromium(url: str, browser, real_graph
     foreign = browser.js("performance.getEntriesByType('resource').map(e => e.name)"
                          ".filter(n => !n.startsWith(location.origin))")
     assert foreign == []
+
+
+def test_prefix_completion_offers_the_project_prefixes_offline(url: str, browser) -> None:  # noqa: ANN001
+    """Typing PREFIX lists the project's prefixes (from this server, not prefix.cc); typing a
+    known prefix in a query declares it."""
+    browser.errors.clear()
+    browser.open(url + "/")
+    assert browser.wait_for("typeof window.coopgraphYasgui", "object", timeout=20) == "object"
+    browser.js("(() => { const y = coopgraphYasgui.getTab().getYasqe(); y.setValue(''); y.focus(); })()")
+    browser.type_text("PREFIX ")
+    hints = "[...document.querySelectorAll('.CodeMirror-hint')].map(x => x.textContent)"
+    assert browser.wait_for(f"{hints}.includes('cg: <https://w3id.org/coopgraph/def#>')", True, timeout=10), \
+        browser.js(hints)
+    browser.js("(() => { const y = coopgraphYasgui.getTab().getYasqe(); y.setValue('SELECT * WHERE { ?s a ');"
+               " y.focus(); y.setCursor(y.lineCount(), 0); })()")
+    browser.type_text("skos:")
+    value = "coopgraphYasgui.getTab().getYasqe().getValue()"
+    assert browser.wait_for(f"{value}.startsWith('PREFIX skos: <http://www.w3.org/2004/02/skos/core#>')", True,
+                            timeout=10), browser.js(value)
+    foreign = browser.js("performance.getEntriesByType('resource').map(e => e.name)"
+                         ".filter(n => !n.startsWith(location.origin))")
+    assert foreign == [] and browser.errors == [], (foreign, browser.errors)

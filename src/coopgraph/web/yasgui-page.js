@@ -144,16 +144,21 @@
       root.appendChild(canvas);
       this.yasr.resultsEl.replaceChildren(root);
       const cy = window.cytoscape({
-        container: canvas, elements: [...shownNodes, ...shownEdges],
-        layout: { name: shownNodes.length > 150 ? "circle" : "cose", animate: false },
+        container: canvas, elements: [...shownNodes, ...shownEdges], maxZoom: 1.6, // a small graph keeps its text size
+        layout: shownNodes.length > 150 ? { name: "circle" }
+          : { name: "cose", animate: false, idealEdgeLength: 140, nodeRepulsion: 600000, nodeOverlap: 40,
+            componentSpacing: 120, randomize: false },
         style: [
           { selector: "node", style: { label: "data(label)", "font-size": 10, "background-color": "#4a78b5",
             width: 14, height: 14, "text-valign": "bottom", "text-wrap": "ellipsis", "text-max-width": 140 } },
           { selector: "edge", style: { width: 1, "line-color": "#999", "target-arrow-color": "#999",
-            "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(label)", "font-size": 8,
-            color: "#666" } },
+            "target-arrow-shape": "triangle", "curve-style": "bezier", "font-size": 9, color: "#444" } },
+          { selector: "edge.hover", style: { label: "data(label)", width: 2, "line-color": "#c44" } },
         ],
       });
+      // the property of a link shows under the pointer: on every link at once they hide the graph
+      cy.on("mouseover", "edge", (event) => event.target.addClass("hover"));
+      cy.on("mouseout", "edge", (event) => event.target.removeClass("hover"));
       cy.on("tap", "node", (event) => {
         const id = event.target.id();
         if (id.startsWith(ID_BASE)) window.open("/id/" + id.slice(ID_BASE.length), "_blank", "noopener");

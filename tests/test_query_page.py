@@ -94,6 +94,9 @@ def test_yasgui_runs_the_named_queries_in_chromium(url: str, browser, real_graph
     assert browser.js(f"{YASR}.getSelectedPluginName()") == "table"
     shown = browser.js("coopgraphYasgui.getTab().getYasr().resultsEl.querySelectorAll('tbody tr').length")
     assert shown == min(expected, 50)  # YASR's table pages by 50
+    hrefs = browser.js(f"[...{YASR}.resultsEl.querySelectorAll('tbody a[href]')].map(a => a.getAttribute('href'))")
+    assert hrefs and all(h.startswith("/id/") or h.startswith(("http://", "https://")) for h in hrefs), hrefs[:5]
+    assert any(h.startswith("/id/org/") for h in hrefs)  # an entity opens its page on this server
     browser.screenshot(tmp_path / "table.png")
 
     # the chart view: one bar per row, drawn offline

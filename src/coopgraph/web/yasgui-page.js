@@ -168,6 +168,36 @@
     }
   }
 
+  // -- links in results: entity IRIs to their page here, http(s) to themselves, nothing else ------
+
+  // YASR's table links every IRI a result holds; the data decides what those are. A link that is
+  // not http(s) (javascript:, data:, ...) becomes its text, before anyone can click it (the
+  // observer runs as soon as the table is in the page), as on every other page of the project.
+  function safeLink(a) {
+    const href = a.getAttribute("href");
+    if (href === null || href.startsWith("/id/")) return;
+    if (href.startsWith(ID_BASE) && !/[\s\x00-\x1f\x7f]/.test(href)) {
+      a.setAttribute("href", "/id/" + href.slice(ID_BASE.length));
+      return;
+    }
+    let url = null;
+    try { url = new URL(href, window.location.href); } catch (e) { url = null; }
+    if (!url || !/^https?:$/.test(url.protocol) || /[\s\x00-\x1f\x7f]/.test(href)) {
+      a.replaceWith(document.createTextNode(a.textContent));
+    }
+  }
+  const root = document.getElementById("yasgui");
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (change.type === "attributes" && change.target.matches("a[href]")) safeLink(change.target);
+      for (const node of change.addedNodes) {
+        if (node.nodeType !== 1) continue;
+        if (node.matches("a[href]")) safeLink(node);
+        node.querySelectorAll("a[href]").forEach(safeLink);
+      }
+    }
+  }).observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ["href"] });
+
   // -- YASGUI on this endpoint -------------------------------------------------------------------
 
   Yasgui.Yasr.registerPlugin("chart", Chart);

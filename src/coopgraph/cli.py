@@ -30,6 +30,8 @@ COMMAND_MODULES = (
     "coopgraph.cli_export",  # export, path, rank
     "coopgraph.cli_serve",  # serve, push
     "coopgraph.cli_scale",  # synth, update
+    "coopgraph.cli_review",  # review
+    "coopgraph.cli_merge",  # merge
 )
 
 EXIT_CODES = """exit codes:
@@ -141,9 +143,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from coopgraph.load import load_dataset
     from coopgraph.validate import validate
 
-    origins: dict = {}
-    data = load_dataset(args.paths or None, origins=origins)
-    report = validate(data, origins=origins, reference=args.reference)
+    if args.paths and not args.alone:  # a new file, checked with the graph it joins
+        from coopgraph.validate_context import validate_files
+
+        report = validate_files([Path(p) for p in args.paths], args.joins, reference=args.reference)
+    else:
+        origins: dict = {}
+        data = load_dataset(args.paths or None, origins=origins)
+        report = validate(data, origins=origins, reference=args.reference)
     render = {"text": report.to_text, "json": report.to_json, "turtle": report.to_turtle}[args.format]
     sys.stdout.write(render())
     return 0 if report.conforms else 1
@@ -192,9 +199,15 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p = add_command(subparsers, "validate", "Check data files against the SHACL shapes.",
                     "coopgraph validate data/*.trig --format json", _cmd_validate)
     p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="data files (default: the data/ folder); - reads standard input (TriG, Turtle, "
-                        "N-Triples, N-Quads, or JSON-LD if it starts with { or [)")
+                   help="data files, checked together with the data folder they join (default: the data/ "
+                        "folder); - reads standard input (TriG, Turtle, N-Triples, N-Quads, or JSON-LD if it "
+                        "starts with { or [)")
     p.add_argument("--format", choices=("text", "json", "turtle"), default="text")
+    p.add_argument("--alone", action="store_true",
+                   help="check the files by themselves, without the data they join (entities typed "
+                        "elsewhere then fail)")
+    p.add_argument("--joins", metavar="DIR",
+                   help="the data folder the files join (default: the data/ folder build reads)")
     p.add_argument("--reference", action="store_true",
                    help="validate with pySHACL, the reference engine (same results, slower)")
 

@@ -26,13 +26,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         max_slow_queries=args.max_slow_queries, worker_memory_mib=args.worker_memory,
         max_connections=args.max_connections, max_connections_per_client=args.max_connections_per_client,
         request_timeout=args.request_timeout, idle_timeout=args.idle_timeout,
-        cors_origins=() if args.no_cors else tuple(args.cors or ("*",)), reload_interval=0 if args.no_reload else args.reload_interval,
+        cors_origins=() if args.no_cors else tuple(args.cors or ("*",)),
+        reload_interval=0 if args.no_reload else args.reload_interval,
+        drafts_dir=Path(args.drafts) if args.drafts else None,
     )
     server = SparqlServer(config, log=None if args.quiet else diag)  # a taken port: UsageError, exit 2
     # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl-C: the worker processes end too.
     previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: server.request_stop())
     diag(f"serving {config.build_dir} ({server.holder.snapshot.quads} quads) at {server.url}/ "
          f"(SPARQL endpoint {server.url}/sparql); Ctrl-C stops")
+    if config.drafts_dir is not None:
+        diag(f"reviewing the drafts in {config.drafts_dir} at {server.url}/review")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -97,6 +101,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="how often to check the build for changes (default 1)")
     p.add_argument("--no-reload", action="store_true", help="never reload the build")
     p.add_argument("--quiet", action="store_true", help="no request log on stderr")
+    p.add_argument("--drafts", metavar="DIR",
+                   help="also serve review pages for the drafts in DIR at /review (decisions are saved to them)")
 
     p = add_command(subparsers, "push", "Load the build, graph by graph, into a SPARQL Graph Store Protocol endpoint.",
                     "coopgraph push --endpoint http://localhost:7878/store", _cmd_push)

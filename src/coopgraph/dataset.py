@@ -314,6 +314,26 @@ class CoopGraph:
         hint = "; did you mean: " + ", ".join(repr(self._display[c]) for c in close) if close else ""
         raise UsageError(f"no entity named {text!r}{hint}")
 
+    def candidates(self, text: str, limit: int = 8) -> list[URIRef]:
+        """Entities a typed name may mean, for a picker (the review page's entity search).
+
+        The same name index as :meth:`resolve`: first the entities named exactly so, then those
+        whose names contain the text, then those of the closest names (what resolve's "did you
+        mean" lists); actors, events, documents and concepts before the nodes that qualify them.
+        """
+        key = normalize(text)
+        if not key:
+            return []
+        keys = [key, *sorted((k for k in self._names if key in k and k != key), key=lambda k: (len(k), k)),
+                *difflib.get_close_matches(key, list(self._names), n=limit, cutoff=0.6)]
+        found: list[URIRef] = []
+        for k in keys:
+            for entity in sorted(self._names.get(k, ()), key=lambda e: (not self._is_primary(e), str(e))):
+                if entity not in found:
+                    found.append(entity)
+        primary = [e for e in found if self._is_primary(e)]
+        return (primary + [e for e in found if e not in primary])[:limit]
+
     def _is_primary(self, node: URIRef) -> bool:
         """Actors, events, documents and concepts, as against the nodes that qualify them
         (sides, tenures, attendances, names), which often borrow an actor's label."""

@@ -41,6 +41,8 @@ Triple = tuple[Node, Node, Node]
 class DraftError(CoopgraphError):
     """A draft file that cannot be read as a draft (exit 2 at the command line)."""
 
+    exit_code = 2
+
 
 @dataclass
 class Fact:
@@ -142,6 +144,29 @@ class Draft:
                     yield term(s), p, term(o), fact.evidence
 
 
+#: Prefix -> kind of entity IRI (``…/id/{kind}/``), as every data/ file declares them.
+ENTITY_PREFIXES: dict[str, str] = {
+    "ag": "org", "agent": "agent", "person": "person", "post": "post", "tenure": "tenure",
+    "mtg": "meeting", "side": "side", "att": "attendance", "agr": "agreement", "cmt": "commitment",
+    "law": "law", "strat": "strategy", "act": "act", "sr": "status-report", "place": "place",
+    "region": "region", "country": "country", "group": "group", "topic": "topic", "role": "role",
+    "rank": "rank", "mtype": "meeting-type", "status": "status", "name": "name", "nametype": "name-type",
+    "project": "project", "instant": "instant", "interval": "interval", "change": "change",
+    "changekind": "change-kind", "curation": "curation",
+}
+
+
+def data_prefixes(slug: str) -> dict[str, str]:
+    """The prefixes of a data file for source ``slug``: the vocabularies, the entity kinds,
+    ``src:`` and ``ev:`` (its passages). Review shows fact triples with them and merge writes
+    ``data/{slug}.trig`` with them, so a reviewed fact reads as it will be stored."""
+    prefixes = dict(PREFIXES)
+    prefixes.update({p: f"{ID}{kind}/" for p, kind in ENTITY_PREFIXES.items()})
+    prefixes["src"] = str(SOURCE)
+    prefixes["ev"] = f"{ID}evidence/{slug}/"
+    return prefixes
+
+
 def _one(values: list[Node], what: str, where: Node, path: Path) -> Node:
     if len(values) != 1:
         raise DraftError(f"{path}: {where} must have exactly one {what}, found {len(values)}")
@@ -183,9 +208,20 @@ def write_draft(draft: Draft, path: Path) -> None:
     prefixes = {**PREFIXES, "cgd": str(CGD), "draft": str(DRAFT), "src": str(SOURCE)}
     text = to_trig(graphs, prefixes, header=f"# coopgraph draft of {draft.source}: review it with `coopgraph review`.\n")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    # A temporary file of its own in the same folder, then one rename: a reader (or a second
+    # reviewer, terminal and browser at once) sees the old draft or the new, never half of one.
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)  # mkstemp makes it 0600
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def read_draft(path: Path) -> Draft:

@@ -41,9 +41,10 @@ Origins = dict[Node, set[str]]
 _OX_LOCATION = re.compile(r"^\s*Parser error at [^:]*:\s*")
 
 
-def data_files() -> list[Path]:
-    """The default data files: every RDF file in the data folder, sorted so loads are repeatable."""
-    return _files(resource_dir("data"), FORMATS)
+def data_files(folder: str | Path | None = None) -> list[Path]:
+    """The default data files: every RDF file in the data folder (or ``folder``), sorted so
+    loads are repeatable."""
+    return _files(resource_dir("data") if folder is None else Path(folder), FORMATS)
 
 
 def data_paths(paths: Iterable[str | Path] | None) -> list[Path]:
@@ -365,6 +366,11 @@ def load_ontology() -> Graph:
 def load_shapes() -> Graph:
     """All SHACL shapes; empty when the shapes folder does not exist yet."""
     return _load_folder("shapes")
+
+
+def display_path(path: str | Path) -> str:
+    """A path as reports show it (see :func:`_display_path`)."""
+    return _display_path(Path(path))
 
 
 def _display_path(path: Path) -> str:

@@ -42,7 +42,7 @@ PREFIXES: dict[str, str] = {
     "xsd": str(XSD),
 }
 
-_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_LOCAL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")  # Turtle and SPARQL allow a leading digit
 
 
 def slugify(text: str) -> str:
@@ -66,11 +66,13 @@ def mint(kind: str, text: str) -> URIRef:
     return ID[f"{slugify(kind)}/{slug}"]
 
 
-def curie(iri: str) -> str | None:
-    """Shorten ``iri`` with the prefix map, or None when no prefix gives a safe local name."""
+def curie(iri: str, prefixes: dict[str, str] | None = None) -> str | None:
+    """Shorten ``iri`` with the prefix map (or ``prefixes``, a writer's own, such as a data
+    file's entity prefixes), or None when no prefix gives a safe local name."""
+    prefixes = PREFIXES if prefixes is None else prefixes
     best: tuple[str, str] | None = None
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and (best is None or len(ns) > len(PREFIXES[best[0]])):
+    for prefix, ns in prefixes.items():
+        if iri.startswith(ns) and (best is None or len(ns) > len(prefixes[best[0]])):
             local = iri[len(ns):]
             if _LOCAL.fullmatch(local):
                 best = (prefix, local)

@@ -91,7 +91,7 @@ class _TurtleWriter:
     """
 
     def __init__(self, triples: Iterable[Triple], prefixes: Mapping[str, str]) -> None:
-        self.prefixes = prefixes
+        self.prefixes = dict(prefixes)
         triples = set(triples)
         self.labels = BNodeLabels(triples)
         self.props: dict[Node, dict[Node, set[Node]]] = defaultdict(lambda: defaultdict(set))
@@ -119,7 +119,7 @@ class _TurtleWriter:
 
     def term(self, t: Node, depth: int = 0) -> str:
         if isinstance(t, URIRef):
-            return curie(str(t)) or _iri(str(t))
+            return curie(str(t), self.prefixes) or _iri(str(t))
         if isinstance(t, BNode):
             if t in self.nested:
                 body = self.body(t, depth + 1)
@@ -173,15 +173,19 @@ def to_trig(
     graphs: Mapping[Node | None, Iterable[Triple]],
     prefixes: Mapping[str, str] = PREFIXES,
     header: str = "",
+    first: Iterable[Node] = (),
 ) -> str:
-    """Deterministic TriG: graphs sorted by name, the default graph (key None) first."""
+    """Deterministic TriG: graphs sorted by name, the default graph (key None) first, then the
+    graphs named in ``first`` (a data file's source graph), in that order."""
     out = [header, _prefix_lines(prefixes)]
-    for name in sorted(graphs, key=lambda g: "" if g is None else nt_term(g)):
+    ahead = [g for g in first if g in graphs]
+    rest = sorted((g for g in graphs if g not in ahead), key=lambda g: "" if g is None else nt_term(g))
+    for name in [*(g for g in rest if g is None), *ahead, *(g for g in rest if g is not None)]:
         writer = _TurtleWriter(graphs[name], prefixes)
         blocks = writer.statements(depth=1)
         if not blocks:
             continue
-        label = "" if name is None else (curie(str(name)) or _iri(str(name))) + " "
+        label = "" if name is None else (curie(str(name), dict(prefixes)) or _iri(str(name))) + " "
         out.append(f"\n{label}{{\n" + "\n".join(blocks) + "}\n")
     return "".join(out)
 

@@ -107,6 +107,7 @@ class ServerConfig:
     cors_origins: tuple[str, ...] = ("*",)
     reload_interval: float = 1.0  # seconds between checks of the build output; 0 = never
     queries_dir: Path | None = None  # named queries; None = the package's queries/ folder
+    drafts_dir: Path | None = None  # review pages over this folder of drafts (coopgraph.web_review); None = off
 
     def __post_init__(self) -> None:
         """Refuse a limit that cannot work, naming the ``coopgraph serve`` option that sets it."""
@@ -871,9 +872,14 @@ class Handler(BaseHTTPRequestHandler):
         self._send(Reply(e.status, "text/plain; charset=utf-8", (e.message + "\n").encode("utf-8"), e.headers))
 
     def _cors_headers(self) -> dict[str, str]:
+        """CORS for reads of the public graph; never for the review pages (--drafts), whose drafts
+        are the curator's and must not be readable by another site's script."""
         origins = self.server.app.config.cors_origins
         origin = self.headers.get("Origin") if self.headers is not None else None
         if not origins or not origin:
+            return {}
+        review = self.server.app.review
+        if review is not None and review.handles(urllib.parse.unquote(self.path.partition("?")[0])):
             return {}
         if "*" in origins:
             return {"Access-Control-Allow-Origin": "*"}
@@ -993,6 +999,8 @@ class Handler(BaseHTTPRequestHandler):
         path, params = self._params()
         accept = self.headers.get("Accept")
         fmt = _format_param(params)
+        if app.review is not None and app.review.handles(path):  # coopgraph serve --drafts DIR
+            return app.review.route(self._review_request(path, params), snapshot.graph)
         if self.command == "POST" and path != "/sparql":
             raise HttpError(405, "POST is only for /sparql", {"Allow": "GET, HEAD"})
         if path == "/sparql":
@@ -1033,6 +1041,12 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/status":
             return Reply(200, "application/json", json.dumps(app.status(), indent=2).encode("utf-8"))
         raise HttpError(404, f"nothing at {path}; try / or /sparql")
+
+    def _review_request(self, path: str, params: dict[str, list[str]]) -> Any:
+        from coopgraph.web_review import Request
+
+        host, port = self.server.server_address[:2]
+        return Request(self.command, path, self.headers, self._body, str(host), int(port), params)
 
     def _named(self, snapshot: Snapshot, name: str, params: dict[str, list[str]],
                accept: str | None, fmt: str | None) -> Reply:
@@ -1158,6 +1172,11 @@ class SparqlServer:
     def __init__(self, config: ServerConfig, log: Callable[[str], None] | None = None) -> None:
         check_bind(config.host, config.allow_public)
         self.config = config
+        self.review: Any = None  # the review pages (coopgraph.web_review), with --drafts only
+        if config.drafts_dir is not None:
+            from coopgraph.web_review import ReviewSite
+
+            self.review = ReviewSite(config.drafts_dir)  # refuses a missing folder before binding
         self._log = log
         self.counters: dict[str, int] = {}
         self._counter_lock = threading.Lock()

@@ -42,9 +42,14 @@ class ValidationResult:
     value: str | None = None
     source_shape: str | None = None
     files: tuple[str, ...] = ()
+    #: The passages (named graphs, with line or locator) stating the focus node's facts, when
+    #: a new file is validated in context (:mod:`coopgraph.validate_context`).
+    passages: tuple[str, ...] = ()
 
     def to_text(self) -> str:
         where = f" [{', '.join(self.files)}]" if self.files else ""
+        if self.passages:
+            where += f" passage: {'; '.join(self.passages)}"
         path = f" {self.path}" if self.path else ""
         value = f" (value: {self.value})" if self.value is not None else ""
         return f"{self.severity}: {self.focus}{path}: {self.message}{value} <{self.component}>{where}"

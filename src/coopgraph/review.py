@@ -1,0 +1,231 @@
+"""Reviewing a draft: the decisions a curator takes on each drafted fact and proposed link.
+
+One small API for the terminal (`coopgraph review`, :mod:`coopgraph.cli_review`) and the
+browser (:mod:`coopgraph.web_review`), so both show the same items and record the same
+decisions. Every decision is written back into the draft file at once (:func:`save`, through
+:func:`coopgraph.draft.write_draft`, which replaces the file atomically), so a review can stop
+at any point and resume where it stopped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+
+from coopgraph.draft import CGD, Draft, DraftError, Fact, Link, Triple, data_prefixes, write_draft
+from coopgraph.namespaces import CG
+from coopgraph.serialize import to_turtle
+
+#: What a curator may decide, by the word or key they use. A link "corrected" is one whose
+#: entity was replaced (:func:`replace_link`); a fact "corrected" is one whose triples were edited.
+ACTIONS = {"accept": "accepted", "reject": "rejected", "pending": "pending", "reset": "pending"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """A fact or link as a reviewer sees it: its passage, the words in it, the decision."""
+
+    key: str
+    what: str  # "fact" or "link"
+    kind: str  # a fact's kind (event, agreement, ...); "link" for a link
+    decision: str
+    passage: URIRef
+    locator: str
+    passage_text: str | None  # the passage's exact words (None: the draft holds no quote)
+    words: str  # the fact's quote or the link's mention
+    span: tuple[int, int] | None  # where ``words`` sit in ``passage_text``
+    summary: str
+    confidence: float
+    turtle: str = ""  # a fact's triples
+    entity: URIRef | None = None  # a link's entity
+    new: bool = False
+    replaced_by: URIRef | None = None
+    #: A fact's entities that a replaced link rewrites at merge: (drafted IRI, the chosen one).
+    rewrites: tuple[tuple[URIRef, URIRef], ...] = ()
+
+
+def passage_info(draft: Draft, passage: URIRef) -> tuple[str, str | None]:
+    """(locator, exact words) of a passage, from the draft's source graph."""
+    locator = quote = None
+    line = sentence = None
+    for s, p, o in draft.source_triples:
+        if s != passage:
+            continue
+        if p == CG.locator:
+            locator = str(o)
+        elif p == CG.quote:
+            quote = str(o)
+        elif p == CG.line:
+            line = str(o)
+        elif p == CG.sentence:
+            sentence = str(o)
+    if locator is None:
+        locator = f"line {line}" + (f", sentence {sentence}" if sentence else "") if line else str(passage)
+    return locator, quote
+
+
+def fact_turtle(draft: Draft, fact: Fact) -> str:
+    """A fact's triples as Turtle with the data's prefixes: what the curator reads and edits."""
+    return to_turtle(fact.triples, data_prefixes(draft.slug))
+
+
+def items(draft: Draft) -> list[Item]:
+    """Every fact, then every link, in the draft's order."""
+    from coopgraph.draft import entities_of
+
+    out: list[Item] = []
+    swap = draft.replacements()
+    for fact in draft.facts:
+        locator, text = passage_info(draft, fact.evidence)
+        rewrites = tuple(sorted((e, swap[e]) for e in entities_of(fact.triples) if e in swap))
+        out.append(Item(fact.key, "fact", fact.kind, fact.decision, fact.evidence, locator, text, fact.quote,
+                        _span(text, fact.quote), fact.summary, fact.confidence, turtle=fact_turtle(draft, fact),
+                        rewrites=rewrites))
+    for link in draft.links:
+        locator, text = passage_info(draft, link.evidence)
+        out.append(Item(link.key, "link", "link", link.decision, link.evidence, locator, text, link.mention,
+                        _span(text, link.mention), "", link.confidence, entity=link.entity, new=link.new,
+                        replaced_by=link.replaced_by))
+    return out
+
+
+def _span(text: str | None, words: str) -> tuple[int, int] | None:
+    if not text or not words:
+        return None
+    start = text.find(words)
+    if start < 0:
+        start = text.casefold().find(words.casefold())
+    return (start, start + len(words)) if start >= 0 else None
+
+
+def drafted_label(draft: Draft, entity: URIRef) -> str | None:
+    """The label a draft's own facts give a (new) entity: English first, else any."""
+    from coopgraph.namespaces import RDFS
+
+    labels = sorted((o.language != "en", str(o)) for fact in draft.facts for s, p, o in fact.triples
+                    if s == entity and p == RDFS.label and isinstance(o, Literal))
+    return labels[0][1] if labels else None
+
+
+def pending(draft: Draft) -> list[str]:
+    """Keys of the facts and links not decided yet, in order: where a review resumes."""
+    return [i.key for i in [*draft.facts, *draft.links] if i.decision == "pending"]
+
+
+def status(draft: Draft) -> dict[str, Counter[str]]:
+    """Decisions counted, for facts and for links."""
+    return {"facts": Counter(f.decision for f in draft.facts), "links": Counter(m.decision for m in draft.links)}
+
+
+def status_text(draft: Draft) -> str:
+    """One line per kind: ``facts: 3 accepted, 1 rejected, 2 pending (6)``."""
+    lines = []
+    for what, counts in status(draft).items():
+        total = sum(counts.values())
+        parts = ", ".join(f"{counts[d]} {d}" for d in ("accepted", "corrected", "rejected", "pending") if counts[d])
+        lines.append(f"{what}: {parts or 'none'} ({total})")
+    return "\n".join(lines) + "\n"
+
+
+def decide(draft: Draft, key: str, action: str) -> Fact | Link:
+    """Accept, reject or reset one fact or link (by key, ``f3`` or ``m4``).
+
+    Accepting a link whose entity was replaced keeps the replacement (it stays "corrected");
+    resetting it to pending drops the replacement.
+    """
+    if action not in ACTIONS:
+        raise DraftError(f"unknown decision {action!r}; use one of {', '.join(sorted(ACTIONS))}")
+    item = draft.find(key)
+    decision = ACTIONS[action]
+    if isinstance(item, Link):
+        if decision == "pending":
+            item.replaced_by = None
+        elif decision == "accepted" and item.replaced_by is not None:
+            decision = "corrected"
+        elif decision == "rejected":
+            item.replaced_by = None
+    item.decision = decision
+    return item
+
+
+def replace_link(draft: Draft, key: str, entity: URIRef) -> Link:
+    """Link a mention to ``entity`` instead: a new entity merged into a known one, or a wrong
+    link replaced. Replacing a link by its own entity accepts it."""
+    item = draft.find(key)
+    if not isinstance(item, Link):
+        raise DraftError(f"{key} is a fact, not a link: only a link's entity can be replaced")
+    if entity == item.entity:
+        item.replaced_by, item.decision = None, "accepted"
+    else:
+        item.replaced_by, item.decision = URIRef(entity), "corrected"
+    return item
+
+
+def correct(draft: Draft, key: str, turtle: str) -> Fact:
+    """Replace a fact's triples by the curator's Turtle; the fact becomes "corrected".
+
+    The data's prefixes (``ag:``, ``cg:``, ``mtg:``…) are declared, so the curator may leave
+    them out. A syntax error is a DraftError naming the fact and the line of ``turtle``; blank
+    nodes and the draft vocabulary are refused (data/ has neither), and so is an empty text
+    (reject the fact instead).
+    """
+    item = draft.find(key)
+    if not isinstance(item, Fact):
+        raise DraftError(f"{key} is a link, not a fact: replace its entity instead")
+    item.triples = parse_turtle(draft, turtle, f"correction of {key}")
+    item.decision = "corrected"
+    return item
+
+
+def parse_turtle(draft: Draft, text: str, what: str) -> list[Triple]:
+    """Triples of a Turtle text a curator wrote, with the data prefixes predeclared."""
+    from coopgraph.load import rdflib_quads
+
+    prefixes = data_prefixes(draft.slug)
+    head = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
+    shift = head.count("\n")
+    try:
+        quads = list(ox.parse((head + text).encode("utf-8"), format=ox.RdfFormat.TURTLE))
+    except SyntaxError as e:
+        line = max(1, (e.lineno or shift + 1) - shift)
+        message = re.sub(r"^\s*Parser error at [^:]*:\s*", "", " ".join((e.msg or str(e)).split()))
+        if message.lower().startswith("unexpected end"):
+            message += " (does the last statement end with ' .'?)"
+        raise DraftError(f"{what}, line {line}: {message}") from None
+    triples: list[Triple] = []
+    for s, p, o, _ in rdflib_quads(Path(what), quads):
+        if isinstance(s, BNode) or isinstance(o, BNode):
+            raise DraftError(f"{what}: blank nodes are not allowed (data/ has none): give the node an IRI")
+        if str(p).startswith(str(CGD)) or (isinstance(o, URIRef) and str(o).startswith(str(CGD))):
+            raise DraftError(f"{what}: the draft vocabulary (cgd:) cannot be a fact")
+        triples.append((s, p, o))
+    if not triples:
+        raise DraftError(f"{what}: no triples (to drop the fact, reject it)")
+    return sorted(triples)
+
+
+def save(draft: Draft, path: Path) -> None:
+    """Write the decisions back into the draft file (atomically: an interrupted save leaves the
+    previous file)."""
+    write_draft(draft, Path(path))
+
+
+def literal_text(value: object) -> str:
+    """A term as a reviewer reads it: a CURIE or IRI, or a literal's text with its language."""
+    from coopgraph.namespaces import curie
+
+    if isinstance(value, Literal):
+        return f'"{value}"' + (f"@{value.language}" if value.language else "")
+    return curie(str(value)) or short_iri(str(value))
+
+
+def short_iri(iri: str) -> str:
+    """``org/samr`` for an entity IRI under the project's id namespace, else the IRI itself."""
+    from coopgraph.namespaces import ID
+
+    return iri[len(str(ID)):] if iri.startswith(str(ID)) else iri

@@ -447,8 +447,25 @@ def test_server_entity_pages_run_no_payload(hostile_server: str, browser: Browse
         assert_no_script_ran(browser, allowed=(hostile_server,))
 
 
-def test_server_query_page_links_no_payload(hostile_server: str, browser: Browser) -> None:
+def test_server_yasgui_page_links_no_payload(hostile_server: str, browser: Browser) -> None:
+    """The YASGUI page (/): its table links only http(s) IRIs; a javascript: IRI is shown as text."""
+    browser.events.clear()
     browser.open(f"{hostile_server}/")
+    assert browser.wait_for("typeof window.coopgraphYasgui", "object", timeout=20) == "object"
+    browser.js("""(() => { delete document.body.dataset.state; const y = coopgraphYasgui.getTab().getYasqe();
+        y.setValue('SELECT ?o WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#seeAlso> ?o }'); y.query(); })()""")
+    assert browser.wait_for("document.body.dataset.state", "done", timeout=30) == "done"
+    yasr = "coopgraphYasgui.getTab().getYasr()"
+    browser.js(f"{yasr}.selectPlugin('table')")
+    assert browser.wait_for(f"{yasr}.results.getBindings().length", 3) == 3
+    assert "javascript:" in browser.js(f"{yasr}.resultsEl.innerText")
+    protocols = browser.js(CLICK_EVERY_LINK)
+    assert set(protocols) <= {"http:", "https:"}, protocols
+    assert_no_script_ran(browser, allowed=(hostile_server,))
+
+
+def test_server_query_page_links_no_payload(hostile_server: str, browser: Browser) -> None:
+    browser.open(f"{hostile_server}/plain")
     browser.js("""(() => { document.getElementById('query').value =
         'SELECT ?o WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#seeAlso> ?o }';
         document.getElementById('run').click(); })()""")

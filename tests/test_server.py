@@ -90,7 +90,7 @@ def test_format_parameter_overrides_accept(url: str) -> None:
 @pytest.mark.parametrize(("query", "accept"), [
     (COUNT, "image/png"),
     (COUNT, "text/turtle"),  # a SELECT has no graph form
-    (ASK, "text/csv"),  # the W3C CSV format has no boolean form
+    (ASK, "text/turtle"),  # a boolean has no graph form
     (CONSTRUCT, "application/sparql-results+json"),
 ])
 def test_406_when_no_acceptable_format(url: str, query: str, accept: str) -> None:
@@ -269,9 +269,7 @@ def test_sparqlwrapper_gets_the_embedded_rows(url: str, real_graph, name: str) -
     for method in ("GET", POST):
         client = SPARQLWrapper(url + "/sparql")
         client.setQuery(query.text)
-        # SPARQLWrapper guesses the form from the first keyword-like word anywhere, comments
-        # included ("... copy of ..." makes it a COPY update); state it, as a careful user would.
-        client.queryType = query.form
+        assert client.queryType == query.form  # its guess from the text, comments included, is right
         client.setMethod(method)
         if query.form in ("CONSTRUCT", "DESCRIBE"):
             client.setReturnFormat(TURTLE)
@@ -320,8 +318,9 @@ def test_unknown_entity_is_404(url: str) -> None:
 # -- the page ---------------------------------------------------------------------------------
 
 
-def test_query_page_lists_named_queries_and_needs_no_network(url: str) -> None:
-    r = http(url, "/")
+def test_plain_page_lists_named_queries_and_needs_no_network(url: str) -> None:
+    """The page without the editor (/plain; the YASGUI page at / is tested in test_query_page.py)."""
+    r = http(url, "/plain")
     assert r.status == 200 and r.headers["content-type"].startswith("text/html")
     start = r.text.index('<script id="named-queries" type="application/json">') + len(
         '<script id="named-queries" type="application/json">')
@@ -331,13 +330,13 @@ def test_query_page_lists_named_queries_and_needs_no_network(url: str) -> None:
         assert marker not in r.text, f"the page loads something from the network: {marker}"
 
 
-def test_query_page_in_a_headless_browser(url: str, real_graph, tmp_path) -> None:  # noqa: ANN001
-    """A real browser loads the page, picks named queries, runs them, and runs typed SPARQL."""
+def test_plain_page_in_a_headless_browser(url: str, real_graph, tmp_path) -> None:  # noqa: ANN001
+    """A real browser loads the plain page, picks named queries, runs them, and runs typed SPARQL."""
 
     binary = require_chromium()
     browser = Browser(binary)
     try:
-        browser.open(url + "/")
+        browser.open(url + "/plain")
         options = browser.js("[...document.querySelectorAll('#named option')].map(o => o.value).filter(Boolean)")
         assert options == NAMES
         for name in [n for n in NAMES if LIBRARY.get(n).form == "SELECT"][:4]:

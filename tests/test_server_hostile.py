@@ -432,7 +432,7 @@ def test_connections_per_client_are_capped(make_server) -> None:  # noqa: ANN001
 
 def test_pages_and_errors_carry_security_headers(sparql_server) -> None:  # noqa: ANN001
     """The finding as reported: the page, an entity page and an error, on the default server."""
-    for path, html in (("/", True), (ENTITY, True), ("/nowhere", False)):
+    for path, html in (("/", True), ("/plain", True), (ENTITY, True), ("/nowhere", False)):
         r = http(sparql_server.url, path, headers={"Accept": "text/html"})
         assert "python" not in r.headers.get("server", "").lower()
         assert_safe_headers(r.status, r.headers, html)
@@ -517,7 +517,7 @@ def test_pages_work_in_chromium_under_their_policy(sparql_server, real_graph) ->
     binary = require_chromium()
     browser = Browser(binary)
     try:
-        browser.open(sparql_server.url + "/")
+        browser.open(sparql_server.url + "/plain")  # the YASGUI page at / is tested in test_query_page.py
         assert browser.js("document.querySelectorAll('#named option').length") > 1  # the inline script ran
         assert browser.js("getComputedStyle(document.getElementById('error')).color") == "rgb(170, 0, 0)"
         browser.js("document.getElementById('query').value = 'ASK { ?s ?p ?o }'")

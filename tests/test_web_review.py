@@ -172,3 +172,16 @@ def test_markup_in_a_draft_is_shown_as_text_and_never_runs(real_build: Path, tmp
         assert browser.js("document.querySelectorAll('img, script').length") == 0
         assert payload in browser.js("document.getElementById('f1').innerText")
         assert payload in browser.js("document.querySelector('.passage').innerText")
+
+
+def test_review_pages_never_carry_cors_headers(site: tuple[str, Path]) -> None:
+    """CORS is on for reads of the graph by default; a curator's drafts stay unreadable to
+    another site's script."""
+    from _server_support import http
+
+    url, _ = site
+    origin = {"Origin": "https://elsewhere.example"}
+    assert http(url, "/sparql?query=ASK%7B%7D", headers=origin).headers["access-control-allow-origin"] == "*"
+    for path in ("/review", PAGE):
+        r = http(url, path, headers=origin)
+        assert r.status == 200 and "access-control-allow-origin" not in r.headers, path

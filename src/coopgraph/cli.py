@@ -57,14 +57,20 @@ def add_command(
         description=summary,
         epilog=f"example:\n  {example}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        conflict_handler="resolve",  # a command may define --quiet itself (serve: no request log)
     )
     parser.set_defaults(handler=handler)
+    parser.add_argument("--quiet", action="store_true", help="no progress, timings or notes on stderr (errors still)")
     return parser
 
 
 def diag(message: str) -> None:
-    """Diagnostics (progress, timings) go to stderr so stdout stays machine-readable."""
-    print(message, file=sys.stderr, flush=True)
+    """Diagnostics (progress, timings) go to stderr so stdout stays machine-readable; ``--quiet``
+    silences them (errors are printed by :func:`main`, whatever ``--quiet`` says)."""
+    from coopgraph.stdio import Quiet
+
+    if not Quiet.on:
+        print(message, file=sys.stderr, flush=True)
 
 
 def _open_options(parser: argparse.ArgumentParser) -> None:
@@ -198,7 +204,9 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p = add_command(subparsers, "validate", "Check data files against the SHACL shapes.",
                     "coopgraph validate data/*.trig --format json", _cmd_validate)
     p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="data files, checked together with the data folder they join (default: the data/ folder)")
+                   help="data files, checked together with the data folder they join (default: the data/ "
+                        "folder); - reads standard input (TriG, Turtle, N-Triples, N-Quads, or JSON-LD if it "
+                        "starts with { or [)")
     p.add_argument("--format", choices=("text", "json", "turtle"), default="text")
     p.add_argument("--alone", action="store_true",
                    help="check the files by themselves, without the data they join (entities typed "
@@ -264,6 +272,7 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"coopgraph {__version__}")
+    parser.add_argument("--quiet", action="store_true", dest="quiet_all", help="as --quiet after the command")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for register in registrars():
         register(subparsers)
@@ -274,6 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code instead of exiting, so it can be called from tests."""
     parser = make_parser()
     args = parser.parse_args(argv)
+    from coopgraph.stdio import Quiet
+
+    Quiet.on = bool(getattr(args, "quiet", False) or getattr(args, "quiet_all", False))
     try:
         return int(args.handler(args))
     except CoopgraphError as e:

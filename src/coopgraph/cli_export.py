@@ -51,11 +51,24 @@ def options_from_args(args: argparse.Namespace, default_types: tuple[str, ...] |
     )
 
 
+# -o extension -> format, when --format is not given (the timelines need --format)
+EXPORT_SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".dot": "dot", ".gv": "dot", ".cyjs": "cytoscape",
+                   ".csv": "csv", ".svg": "svg", ".png": "png", ".pdf": "pdf", ".html": "html"}
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from coopgraph.export import get_exporter, make_view
 
-    exporter = get_exporter(args.format)
+    from coopgraph.errors import UsageError
+    from coopgraph.stdio import guess_format, output_path
+
+    fmt = guess_format(args.output, args.format, EXPORT_SUFFIXES)
+    if fmt is None:
+        raise UsageError("give --format, or -o NAME with an extension that names one "
+                         f"({', '.join(sorted(EXPORT_SUFFIXES))})")
+    exporter = get_exporter(fmt)
     options = options_from_args(args, exporter.default_types)  # validate options before loading data
+    args.output = output_path(args.output)  # `-o -`: standard output
     if args.output is not None:
         from pathlib import Path
 
@@ -118,9 +131,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Export the network: files for Gephi/Cytoscape/yEd, pictures, a timeline or an offline web page.",
         'coopgraph export --format png -o samr.png --focus SAMR --depth 2 --lang vi', _cmd_export,
     )
-    p.add_argument("--format", required=True, choices=list(FORMATS), help="output format")
+    p.add_argument("--format", choices=list(FORMATS), help="output format (default: from -o's extension)")
     p.add_argument("-o", "--output", metavar="PATH",
-                   help="output file (csv: a folder, or NAME.csv); default: stdout for text formats")
+                   help="output file (csv: a folder, or NAME.csv); default, or -: standard output")
     _view_options(p)
     _open_options(p)
 

@@ -19,6 +19,7 @@ from coopgraph.errors import UsageError
 from coopgraph.labels import languages as label_languages
 from coopgraph.queries import ENGINES, NamedQuery, QueryLibrary, row_count, run, select_query
 from coopgraph.results import FORMATS, write_to
+from coopgraph.stdio import RESULT_SUFFIXES, guess_format, output_path
 
 
 def _cmd_queries(args: argparse.Namespace) -> int:
@@ -90,6 +91,7 @@ def _local_resolver(args: argparse.Namespace, query: NamedQuery, params: dict[st
 def _cmd_query(args: argparse.Namespace) -> int:
     if sum(x is not None for x in (args.name, args.file, args.sparql)) != 1:
         raise UsageError("give a query NAME, --file FILE or --sparql TEXT (exactly one)")
+    guess_format(args.output, args.format, RESULT_SUFFIXES)  # a bad output name fails before the query runs
     params = _params(args.param or [])
     query = select_query(args.name, sparql=args.sparql, file=args.file)
     for key in params:
@@ -113,8 +115,19 @@ def _cmd_query(args: argparse.Namespace) -> int:
         result = run(graph, args.name, sparql=args.sparql, file=args.file, params=params,
                      engine=engine, timeout=args.timeout, languages=langs, limit=args.limit, offset=args.offset,
                      stream=True)
-    fmt = args.format or ("turtle" if result.graph is not None else "table")
-    write_to(result, fmt, sys.stdout)
+    fmt = guess_format(args.output, args.format, RESULT_SUFFIXES) or ("turtle" if result.graph is not None else "table")
+    target = output_path(args.output)
+    if target is None:
+        write_to(result, fmt, sys.stdout)
+    else:
+        from pathlib import Path
+
+        path = Path(target)
+        partial = path.with_name(path.name + ".partial")
+        with partial.open("w", encoding="utf-8") as out:  # renamed when complete: no half-written result
+            write_to(result, fmt, out)
+        partial.replace(path)
+        diag(f"wrote {target} ({fmt})")
     count = f"{len(result.graph)} triples" if result.graph is not None else (
         f"{result.streamed} rows" if result.kind == "SELECT" else f"answer {result.boolean}")
     diag(f"{count} in {result.seconds:.2f}s ({result.engine})")
@@ -133,9 +146,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("name", nargs="?", help="a named query (see `coopgraph queries`)")
     p.add_argument("--param", "-p", action="append", metavar="NAME=VALUE",
                    help="bind a parameter (repeatable); an empty VALUE unbinds it; IRIs accept names")
-    p.add_argument("--file", "-f", metavar="FILE", help="run the SPARQL query in FILE")
+    p.add_argument("--file", "-f", metavar="FILE", help="run the SPARQL query in FILE (- reads standard input)")
     p.add_argument("--sparql", "-q", metavar="TEXT", help="run this SPARQL text")
-    p.add_argument("--format", choices=FORMATS, help="output format (default: table, or turtle for graphs)")
+    p.add_argument("--format", choices=FORMATS,
+                   help="output format (default: from --output's extension, else table, or turtle for graphs)")
+    p.add_argument("--output", "-o", metavar="FILE",
+                   help="write the result to FILE (default, or -: standard output); .csv, .tsv, .json, .xml, "
+                        ".md, .txt, .ttl, .nt, .jsonld, .rdf choose the format")
     p.add_argument("--lang", metavar="TAGS",
                    help="label languages in order, e.g. vi,en: each ?xLabel column shows ?x's label in the "
                         "first that has one, else in any language (default en)")

@@ -26,7 +26,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         max_slow_queries=args.max_slow_queries, worker_memory_mib=args.worker_memory,
         max_connections=args.max_connections, max_connections_per_client=args.max_connections_per_client,
         request_timeout=args.request_timeout, idle_timeout=args.idle_timeout,
-        cors_origins=tuple(args.cors or ()), reload_interval=0 if args.no_reload else args.reload_interval,
+        cors_origins=() if args.no_cors else tuple(args.cors or ("*",)),
+        reload_interval=0 if args.no_reload else args.reload_interval,
         drafts_dir=Path(args.drafts) if args.drafts else None,
     )
     server = SparqlServer(config, log=None if args.quiet else diag)  # a taken port: UsageError, exit 2
@@ -106,7 +107,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--idle-timeout", type=float, default=5.0, metavar="SECONDS",
                    help="how long a connection may wait for its next request (default 5)")
     p.add_argument("--cors", action="append", metavar="ORIGIN",
-                   help="allow cross-origin requests from ORIGIN (repeatable; '*' for any)")
+                   help="allow cross-origin reads only from ORIGIN (repeatable; default: any origin, '*')")
+    p.add_argument("--no-cors", action="store_true",
+                   help="no cross-origin reads: a page on another site cannot query this endpoint")
     p.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",
                    help="how often to check the build for changes (default 1)")
     p.add_argument("--no-reload", action="store_true", help="never reload the build")

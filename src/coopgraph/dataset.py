@@ -18,7 +18,6 @@ from typing import Any
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.query import Result
 from rdflib.term import Node
 
 from coopgraph.build import Progress, compute, entities_per_class, union
@@ -123,6 +122,12 @@ class Description:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the statements with their status and evidence, as on the entity page."""
+        from coopgraph.notebook import description_html
+
+        return description_html(self)
 
     def to_text(self) -> str:
         out = [f"{self.label} <{self.entity}>"]
@@ -285,13 +290,23 @@ class CoopGraph:
 
     # -- querying ---------------------------------------------------------------------------
 
-    def sparql(self, text: str, init_bindings: Mapping[str, Node] | None = None) -> Result:
-        """Run SPARQL over :attr:`dataset`; project prefixes are predeclared; nothing is fetched."""
+    def sparql(self, text: str, init_bindings: Mapping[str, Node] | None = None) -> Any:
+        """Run SPARQL over :attr:`dataset`; project prefixes are predeclared; nothing is fetched.
+
+        Returns a :class:`coopgraph.queries.QueryResult`, as named queries do, so raw SPARQL has
+        the same rows by position and name, typed records, ``to_dataframe()`` and notebook view;
+        it keeps rdflib's ``askAnswer``, ``type`` and iteration (rows, or a graph's triples).
+        """
+        from coopgraph.queries import from_rdflib_result
+
         text = checked(text, "rdflib")
         try:
-            return self._queried().query(text, initNs=PREFIXES, initBindings=dict(init_bindings or {}))
+            out = self._queried().query(text, initNs=PREFIXES, initBindings=dict(init_bindings or {}))
+            result = from_rdflib_result(out)
         except Exception as e:  # pyparsing / rdflib evaluation errors
             raise QueryError(f"SPARQL: {' '.join(str(e).split())}") from None
+        result.query = text
+        return result
 
     def query(self, name: str, **params: Any) -> Any:
         """Run a named query from ``queries/`` (implemented by :mod:`coopgraph.queries`)."""

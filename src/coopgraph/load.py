@@ -67,6 +67,12 @@ def _files(folder: Path, suffixes: Iterable[str]) -> list[Path]:
 
 
 def _format(path: Path) -> tuple[str, ox.RdfFormat]:
+    from coopgraph.stdio import is_stdio, stdin_bytes
+
+    if is_stdio(path):  # no extension to go by: JSON-LD if it opens like JSON, else TriG, which
+        # also reads Turtle, N-Triples and N-Quads
+        start = stdin_bytes().lstrip(_BOM).lstrip()[:1]
+        return FORMATS[".jsonld"] if start in (b"{", b"[") else FORMATS[".trig"]
     try:
         return FORMATS[path.suffix.lower()]
     except KeyError:
@@ -97,11 +103,13 @@ def read_text(path: Path) -> bytes:
     one). A leading UTF-8 byte order mark, which Windows editors write, is dropped: it is not
     part of the RDF, and line and column numbers then match what an editor shows.
     """
+    from coopgraph.stdio import is_stdio, stdin_bytes
+
     if path.is_dir():
         raise InputError(path, 0, 0, f"is a folder, not a data file: give its files, for example {path}/*.trig")
     oxformat = _format(path)[1]
     try:
-        data = path.read_bytes()
+        data = stdin_bytes() if is_stdio(path) else path.read_bytes()
     except FileNotFoundError:
         raise InputError(path, 0, 0, "no such file") from None
     except OSError as e:
@@ -194,7 +202,7 @@ def read_quads(path: Path) -> list[ox.Quad]:
 
 def _parsed(path: Path, oxformat: ox.RdfFormat, data: bytes) -> Iterator[ox.Quad]:
     """pyoxigraph's quads of ``data`` (the bytes of ``path``), errors located."""
-    base = path.resolve().as_uri()
+    base = path.resolve().as_uri() if str(path) != "-" else Path.cwd().resolve().as_uri() + "/"
     try:
         yield from ox.parse(data, format=oxformat, base_iri=base)
     except SyntaxError as e:
@@ -368,6 +376,8 @@ def display_path(path: str | Path) -> str:
 def _display_path(path: Path) -> str:
     """The path as the user would type it: relative to the working folder when inside it, so
     reports name files the same way on every checkout (and builds stay byte-identical)."""
+    if str(path) == "-":
+        return "<stdin>"
     try:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
     except ValueError:

@@ -28,6 +28,7 @@ from rdflib.term import Node
 from coopgraph.errors import QueryError, QueryTimeout, ResultTooLarge, UsageError
 from coopgraph.labels import languages as label_languages
 from coopgraph.labels import with_labels
+from coopgraph.notebook import python_value
 from coopgraph.namespaces import PREFIXES, XSD
 from coopgraph.offline import checked
 from coopgraph.resources import resource_dir
@@ -474,16 +475,6 @@ class Row(tuple):
         return {v: python_value(t) for v, t in zip(self._vars, self, strict=True)}
 
 
-def python_value(term: Node | None) -> Any:
-    """A term as a Python value; typed literals become int/Decimal/date/bool, others str."""
-    if term is None:
-        return None
-    if isinstance(term, Literal):
-        value = term.toPython()
-        return str(term) if isinstance(value, Literal) else value
-    return str(term)
-
-
 @dataclass
 class QueryResult:
     """What a query returned: rows (SELECT), a boolean (ASK) or a graph (CONSTRUCT/DESCRIBE)."""
@@ -525,7 +516,26 @@ class QueryResult:
         return self.rows
 
     def __iter__(self) -> Iterator[Row]:
+        if self.graph is not None:
+            return iter(self.graph)  # type: ignore[return-value] - a graph's triples, as rdflib's results iterate
         return iter(self._read())
+
+    def __getitem__(self, key: int | slice | str) -> Any:
+        """``result[0]`` is the first row (a :class:`Row`, itself indexable by position and name),
+        ``result[1:3]`` a list of rows, ``result["date"]`` one column's terms."""
+        if isinstance(key, str):
+            return self.column(key)
+        return self.rows[key]
+
+    @property
+    def askAnswer(self) -> bool | None:  # noqa: N802 - rdflib's name, so code written for rdflib's Result runs
+        """The ASK answer (None for other forms)."""
+        return self.boolean if self.kind == "ASK" else None
+
+    @property
+    def type(self) -> str:
+        """The query form, under rdflib's name for it."""
+        return self.kind
 
     def __len__(self) -> int:
         self._read()
@@ -539,8 +549,11 @@ class QueryResult:
         return bool(self.boolean) if self.kind == "ASK" else len(self) > 0
 
     def records(self) -> list[dict[str, Any]]:
-        """Rows as dicts of plain Python values (what a notebook wants)."""
-        return [r.values() for r in self._read()]
+        """Rows as dicts of Python values, one type per column (see :mod:`coopgraph.notebook`:
+        a date column that mixes days and years holds dates plus a ``<column>_precision``)."""
+        from coopgraph.notebook import records
+
+        return records(self.vars, self._read())
 
     def column(self, name: str) -> list[Node | None]:
         """All values of one variable."""
@@ -552,14 +565,17 @@ class QueryResult:
         return sorted(tuple("" if t is None else sparql_term_any(t) for t in r) for r in self._read())
 
     def to_dataframe(self) -> Any:
-        """A pandas DataFrame of :meth:`records` (pandas is the optional ``dataframe`` extra)."""
-        try:
-            import pandas as pd
-        except ImportError:
-            raise UsageError("to_dataframe() needs pandas: pip install 'coopgraph[pandas]'") from None
-        if self.kind != "SELECT":
-            raise UsageError("to_dataframe() is for SELECT results")
-        return pd.DataFrame.from_records(self.records(), columns=self.vars)
+        """A pandas DataFrame (pandas is the optional ``pandas`` extra): typed columns for SELECT,
+        one ``_askResult`` row for ASK, subject/predicate/object for CONSTRUCT and DESCRIBE."""
+        from coopgraph.notebook import dataframe
+
+        return dataframe(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: an HTML table of the first rows."""
+        from coopgraph.notebook import result_html
+
+        return result_html(self)
 
 
 def sparql_term_any(term: Node) -> str:
@@ -787,6 +803,23 @@ def from_oxigraph_result(out: Any, max_rows: int | None = None, deadline: float 
     return QueryResult("CONSTRUCT", graph=g)
 
 
+def from_rdflib_result(out: Any) -> QueryResult:
+    """An rdflib query result as a :class:`QueryResult` (rows, boolean or graph)."""
+    if out.type == "ASK":
+        return QueryResult("ASK", boolean=bool(out.askAnswer))
+    if out.type in ("CONSTRUCT", "DESCRIBE"):
+        g = Graph()
+        for t in out.graph:
+            g.add(t)
+        return QueryResult(out.type, graph=g)
+    names = [str(v) for v in out.vars]
+    rows = [Row([b.get(v) for v in out.vars], names) for b in out.bindings]
+    # rdflib answers a grouped query over no solutions with one all-unbound row, where the spec
+    # (and Oxigraph) give none; such a row carries nothing, so it is dropped.
+    rows = [r for r in rows if any(t is not None for t in r)]
+    return QueryResult("SELECT", vars=names, rows=rows)
+
+
 def _execute(
     graph: Any, text: str, engine: str, max_rows: int | None = None, deadline: float | None = None,
     stream: bool = False,
@@ -803,21 +836,7 @@ def _execute(
             raise QueryError(f"query failed (oxigraph): {e}") from None
     elif engine == "rdflib":
         try:
-            out = graph.dataset.query(text, initNs=PREFIXES)
-            if out.type == "ASK":
-                result = QueryResult("ASK", boolean=bool(out.askAnswer))
-            elif out.type in ("CONSTRUCT", "DESCRIBE"):
-                g = Graph()
-                for t in out.graph:
-                    g.add(t)
-                result = QueryResult(out.type, graph=g)
-            else:
-                names = [str(v) for v in out.vars]
-                rows = [Row([b.get(v) for v in out.vars], names) for b in out.bindings]
-                # rdflib answers a grouped query over no solutions with one all-unbound row, where
-                # the spec (and Oxigraph) give none; such a row carries nothing, so it is dropped.
-                rows = [r for r in rows if any(t is not None for t in r)]
-                result = QueryResult("SELECT", vars=names, rows=rows)
+            result = from_rdflib_result(graph.dataset.query(text, initNs=PREFIXES))
         except QueryError:
             raise
         except Exception as e:  # rdflib raises many unrelated types during evaluation
@@ -916,6 +935,15 @@ def select_query(
     if name is not None:
         return (library or QueryLibrary()).get(name)
     if file is not None:
+        from coopgraph.stdio import is_stdio, stdin_bytes
+
+        if is_stdio(file):  # `--file -`: the query on standard input
+            try:
+                text = stdin_bytes().decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise UsageError(f"<stdin>: the query is not valid UTF-8 (byte {e.start})") from None
+            question, declared, columns, notes, reasoning = parse_header(text)
+            return NamedQuery("stdin", None, text, question, declared, columns, notes, reasoning)
         path = Path(file)
         try:
             return load_query(path)

@@ -25,7 +25,7 @@ from coopgraph.namespaces import XSD
 from coopgraph.queries import QueryResult, sparql_term_any
 
 TABULAR = ("table", "csv", "tsv", "json", "xml", "markdown")
-GRAPH_FORMATS = ("turtle", "nt", "jsonld")
+GRAPH_FORMATS = ("turtle", "nt", "jsonld", "rdfxml")
 FORMATS = TABULAR + GRAPH_FORMATS
 MEDIA_TYPES = {
     "json": "application/sparql-results+json",
@@ -37,6 +37,7 @@ MEDIA_TYPES = {
     "turtle": "text/turtle",
     "nt": "application/n-triples",
     "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
 }
 
 # Display-only prefixes for entity IRIs (the data's own CURIE style, e.g. org:... is taken by
@@ -159,8 +160,16 @@ def _csv_value(term: Node | None) -> str:
     return str(term)
 
 
+# ASK in CSV/TSV: the W3C note defines SELECT only, the Protocol allows both; this is Jena's
+# form (one column, _askResult), which clients such as SPARQLWrapper and pandas read as is.
+ASK_COLUMN = "_askResult"
+
+
 def csv_chunks(result: QueryResult) -> Iterator[str]:
     """text/csv per W3C SPARQL 1.1 Query Results CSV: values only, CRLF line ends, RFC 4180 quoting."""
+    if result.kind == "ASK":
+        yield f"{ASK_COLUMN}\r\n{'true' if result.boolean else 'false'}\r\n"
+        return
     _need_rows(result, "csv")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
@@ -184,6 +193,9 @@ def to_csv(result: QueryResult) -> str:
 
 def tsv_chunks(result: QueryResult) -> Iterator[str]:
     """text/tab-separated-values per W3C SPARQL 1.1 Query Results TSV: terms in SPARQL syntax."""
+    if result.kind == "ASK":
+        yield f"?{ASK_COLUMN}\n{'true' if result.boolean else 'false'}\n"
+        return
     _need_rows(result, "tsv")
     yield "\t".join(f"?{v}" for v in result.vars) + "\n"
     term = _memo(sparql_term_any)
@@ -280,8 +292,15 @@ def to_markdown(result: QueryResult) -> str:
 def _need_rows(result: QueryResult, fmt: str) -> None:
     if result.kind in ("CONSTRUCT", "DESCRIBE"):
         raise UsageError(f"{result.kind} results are a graph: use --format {'|'.join(GRAPH_FORMATS)}, not {fmt}")
-    if result.kind == "ASK" and fmt in ("csv", "tsv"):
-        raise UsageError(f"ASK results have no W3C {fmt.upper()} form: use --format json, xml or table")
+
+
+def write_triples(triples: list, fmt: str) -> str:
+    """Triples in one of :data:`GRAPH_FORMATS`: the one writer table for graph answers
+    (CONSTRUCT/DESCRIBE results, entity pages, the endpoint's own descriptions)."""
+    from coopgraph.serialize import to_jsonld, to_ntriples, to_rdfxml, to_turtle
+
+    writers = {"turtle": to_turtle, "nt": to_ntriples, "jsonld": to_jsonld, "rdfxml": to_rdfxml}
+    return writers[fmt](triples)
 
 
 def chunks(result: QueryResult, fmt: str) -> Iterator[str]:
@@ -293,9 +312,7 @@ def chunks(result: QueryResult, fmt: str) -> Iterator[str]:
     if fmt in GRAPH_FORMATS:
         if result.graph is None:
             raise UsageError(f"{result.kind} results are not a graph: use --format {'|'.join(TABULAR)}")
-        from coopgraph.serialize import to_jsonld, to_ntriples, to_turtle
-
-        return iter([{"turtle": to_turtle, "nt": to_ntriples, "jsonld": to_jsonld}[fmt](list(result.graph))])
+        return iter([write_triples(list(result.graph), fmt)])
     if result.graph is not None:
         _need_rows(result, fmt)
     writer = {"json": json_chunks, "xml": xml_chunks, "csv": csv_chunks, "tsv": tsv_chunks, "table": table_chunks,

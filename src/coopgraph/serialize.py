@@ -294,3 +294,21 @@ def to_jsonld(triples: Iterable[Triple], prefixes: Mapping[str, str] = PREFIXES)
     context.update((k, definitions[k]) for k in sorted(definitions))
     doc = {"@context": context, "@graph": graph}
     return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+
+def to_rdfxml(triples: Iterable[Triple], prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """RDF/XML (application/rdf+xml), sorted, by pyoxigraph's writer.
+
+    Why: SPARQL clients ask for RDF/XML by default for CONSTRUCT and DESCRIBE (SPARQLWrapper,
+    rdflib's SPARQLStore); pyoxigraph writes it for any IRI, where rdflib's writer fails on a
+    predicate it cannot split into a QName.
+    """
+    import pyoxigraph as ox
+
+    from coopgraph.queries import to_oxigraph
+
+    triples = list(triples)
+    labels = BNodeLabels(triples)
+    ordered = sorted(triples, key=lambda t: tuple(nt_term(x, labels) for x in t))
+    out = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in ordered]
+    return ox.serialize(out, format=ox.RdfFormat.RDF_XML, prefixes=dict(prefixes)).decode("utf-8")

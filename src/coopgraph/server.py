@@ -61,14 +61,15 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from coopgraph import __version__
+from coopgraph import __version__, webui
 from coopgraph.errors import CoopgraphError, UsageError
 from coopgraph.labels import languages as label_languages
 from coopgraph.labels import with_labels
 from coopgraph.namespaces import ID
 from coopgraph.offline import keywords
 from coopgraph.queries import QueryLibrary, bound_query, oxigraph_store
-from coopgraph.results import MEDIA_TYPES
+from coopgraph.results import GRAPH_FORMATS, MEDIA_TYPES, write_triples
+from coopgraph.service import service_description, void_description
 from coopgraph.workers import Job, WorkerError, WorkerPool
 
 ID_BASE = str(ID)  # https://w3id.org/coopgraph/id/ is served under /id/
@@ -101,7 +102,9 @@ class ServerConfig:
     request_timeout: float = 10.0  # seconds from a request's first byte to the end of its body; then 408
     idle_timeout: float = 5.0  # seconds a connection may wait for its next request; then it is closed
     send_timeout: float = 60.0  # seconds to write one response to a client that reads slowly
-    cors_origins: tuple[str, ...] = ()  # () = no CORS headers; ("*",) = any origin
+    # ("*",) = reads from any origin, as public read-only endpoints allow (a browser client such
+    # as YASGUI on another site); () = no CORS headers (`coopgraph serve --no-cors`)
+    cors_origins: tuple[str, ...] = ("*",)
     reload_interval: float = 1.0  # seconds between checks of the build output; 0 = never
     queries_dir: Path | None = None  # named queries; None = the package's queries/ folder
     drafts_dir: Path | None = None  # review pages over this folder of drafts (coopgraph.web_review); None = off
@@ -186,12 +189,25 @@ def check_read_only(query: str) -> None:
 
 # media type -> writer name in coopgraph.results (also the ?format= value); order = preference
 RESULT_TYPES = {MEDIA_TYPES[f].split(";")[0]: f for f in ("json", "xml", "csv", "tsv")}
-GRAPH_TYPES = {MEDIA_TYPES[f].split(";")[0]: f for f in ("turtle", "nt", "jsonld")}
+GRAPH_TYPES = {MEDIA_TYPES[f].split(";")[0]: f for f in GRAPH_FORMATS}
 ALL_TYPES = [*RESULT_TYPES, *GRAPH_TYPES]
 _ALIASES = {"application/json": "application/sparql-results+json", "application/xml": "application/sparql-results+xml",
-            "text/xml": "application/sparql-results+xml", "text/plain": "application/n-triples"}
-_SHORT = {**{v: k for k, v in RESULT_TYPES.items()}, **{v: k for k, v in GRAPH_TYPES.items()},
-          "ttl": "text/turtle", "ntriples": "application/n-triples", "json-ld": "application/ld+json"}
+            "text/xml": "application/sparql-results+xml", "text/plain": "application/n-triples",
+            "application/turtle": "text/turtle", "application/x-turtle": "text/turtle", "text/n3": "text/turtle",
+            "text/rdf+n3": "text/turtle", "application/n3": "text/turtle", "application/x-json+ld": "application/ld+json"}
+# ?format= (also output= and results=, which SPARQLWrapper sends too) -> the media types it may
+# mean, in order: "json" is SPARQL JSON for rows and JSON-LD for a graph, "xml" SPARQL XML or
+# RDF/XML, as Virtuoso, Fuseki and SPARQLWrapper (whose ?format= is its return format) read them.
+_FORMAT_VALUES = {
+    "json": ["application/sparql-results+json", "application/ld+json"],
+    "xml": ["application/sparql-results+xml", "application/rdf+xml"],
+    "csv": ["text/csv"], "tsv": ["text/tab-separated-values"],
+    "turtle": ["text/turtle"], "ttl": ["text/turtle"], "n3": ["text/turtle"],
+    "nt": ["application/n-triples"], "ntriples": ["application/n-triples"], "n-triples": ["application/n-triples"],
+    "jsonld": ["application/ld+json"], "json-ld": ["application/ld+json"],
+    "rdfxml": ["application/rdf+xml"], "rdf+xml": ["application/rdf+xml"], "rdf": ["application/rdf+xml"],
+    "html": ["text/html"],
+}
 
 
 def _accept_ranges(accept: str) -> list[tuple[str, float]]:
@@ -220,8 +236,9 @@ def negotiate(accept: str | None, offers: list[str], format_param: str | None = 
     Ties go to the order of ``offers`` (the server's preference), so ``*/*`` gets JSON or Turtle.
     """
     if format_param:
-        wanted = _SHORT.get(format_param.lower(), _ALIASES.get(format_param.lower(), format_param.lower()))
-        return wanted if wanted in offers else None
+        value = format_param.strip().lower()
+        wanted = _FORMAT_VALUES.get(value) or [_ALIASES.get(value, value)]
+        return next((m for m in wanted if m in offers), None)
     if not accept or not accept.strip():
         return offers[0]
     best: tuple[float, int, int] | None = None
@@ -534,8 +551,7 @@ def result_media(accept: str | None, format_param: str | None) -> dict[str, str 
     if negotiate(accept, ALL_TYPES, format_param) is None:
         raise _not_acceptable()
     rows = list(RESULT_TYPES)
-    return {"SELECT": negotiate(accept, rows, format_param),
-            "ASK": negotiate(accept, [m for m in rows if RESULT_TYPES[m] not in ("csv", "tsv")], format_param),
+    return {"SELECT": negotiate(accept, rows, format_param), "ASK": negotiate(accept, rows, format_param),
             "GRAPH": negotiate(accept, list(GRAPH_TYPES), format_param)}
 
 
@@ -544,6 +560,17 @@ def _writer(media: str | None) -> str | None:
     if media is None:
         return None
     return RESULT_TYPES.get(media) or GRAPH_TYPES[media]
+
+
+_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(:\d{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?")
+
+
+def _format_param(params: dict[str, list[str]]) -> str | None:
+    """The result format a request names: ``format``, or ``output``/``results`` (other endpoints' names)."""
+    for name in ("format", "output", "results"):
+        if params.get(name):
+            return params[name][0]
+    return None
 
 
 def _content_type(media: str) -> str:
@@ -571,16 +598,6 @@ def local_path(iri: str) -> str | None:
     return None
 
 
-def _link(iri: str, text: str | None = None) -> str:
-    """A link to an entity page, or to an http(s) IRI; any other IRI (javascript:...) is text."""
-    from coopgraph.links import web_href
-
-    href = local_path(iri) or web_href(iri)
-    if href is None:
-        return html.escape(text or iri)
-    return f'<a href="{html.escape(href)}">{html.escape(text or iri)}</a>'
-
-
 ENTITY_STYLE = ("body{font:15px/1.4 system-ui,sans-serif;margin:1.5em;max-width:70em}"
                 "table{border-collapse:collapse}td{border-top:1px solid #ddd;padding:.3em .6em;vertical-align:top}"
                 "tr.inferred td{color:#555;font-style:italic}.ev{font-size:85%;color:#444}")
@@ -588,17 +605,11 @@ ENTITY_STYLE = ("body{font:15px/1.4 system-ui,sans-serif;margin:1.5em;max-width:
 
 def describe_html(graph: Any, iri: str) -> str:
     """An entity page from :meth:`CoopGraph.describe`: statements, status and their evidence."""
+    from coopgraph.links import web_href
+    from coopgraph.notebook import description_rows
+
     d = graph.describe(iri)
-    rows = []
-    for st in d.statements:
-        value = html.escape(st.node_label) if st.is_literal else _link(st.node, st.node_label)
-        pred = _link(st.predicate, st.predicate_label)
-        if st.direction == "in":
-            pred, value = f"is {pred} of", value
-        evidence = "".join(
-            f"<div class=ev>{html.escape(ev.to_text()).replace(chr(10), '<br>')}</div>" for ev in st.evidence
-        )
-        rows.append(f"<tr class={st.status}><td>{pred}</td><td>{value}</td><td>{st.status}</td><td>{evidence}</td></tr>")
+    rows = [description_rows(d, lambda target: local_path(target) or web_href(target))]
     types = ", ".join(html.escape(t) for t in d.types)
     title = html.escape(d.label)
     return (
@@ -861,9 +872,14 @@ class Handler(BaseHTTPRequestHandler):
         self._send(Reply(e.status, "text/plain; charset=utf-8", (e.message + "\n").encode("utf-8"), e.headers))
 
     def _cors_headers(self) -> dict[str, str]:
+        """CORS for reads of the public graph; never for the review pages (--drafts), whose drafts
+        are the curator's and must not be readable by another site's script."""
         origins = self.server.app.config.cors_origins
         origin = self.headers.get("Origin") if self.headers is not None else None
         if not origins or not origin:
+            return {}
+        review = self.server.app.review
+        if review is not None and review.handles(urllib.parse.unquote(self.path.partition("?")[0])):
             return {}
         if "*" in origins:
             return {"Access-Control-Allow-Origin": "*"}
@@ -944,8 +960,9 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, f"the request body ended after {len(body)} of its {length} bytes")
         return body
 
-    def _sparql_request(self, params: dict[str, list[str]]) -> str:
-        """The query text from GET, form POST or direct POST, per SPARQL 1.1 Protocol §2.1."""
+    def _sparql_request(self, params: dict[str, list[str]]) -> tuple[str, dict[str, list[str]]]:
+        """The query text from GET, form POST or direct POST, per SPARQL 1.1 Protocol §2.1, and
+        the request's parameters (a form's fields included: ``format`` may come in the body)."""
         if "update" in params:
             raise HttpError(403, "SPARQL Update is refused: this endpoint is read-only")
         if self.command == "POST":
@@ -962,7 +979,7 @@ class Handler(BaseHTTPRequestHandler):
                 if "query" in params:
                     raise HttpError(400, "a direct POST carries the query in the body, not also in the URL")
                 try:
-                    return body.decode("utf-8")
+                    return body.decode("utf-8"), params
                 except UnicodeDecodeError:
                     raise HttpError(400, "the query is not valid UTF-8") from None
             else:
@@ -973,7 +990,7 @@ class Handler(BaseHTTPRequestHandler):
         if params.get("default-graph-uri") or params.get("named-graph-uri"):
             raise HttpError(400, "default-graph-uri and named-graph-uri are not supported: the default "
                                  "graph is the union of all graphs; use GRAPH in the query")
-        return queries[0]
+        return queries[0], params
 
     # -- routes ------------------------------------------------------------------------------
 
@@ -981,33 +998,46 @@ class Handler(BaseHTTPRequestHandler):
         app = self.server.app
         path, params = self._params()
         accept = self.headers.get("Accept")
-        fmt = (params.get("format") or [None])[0]
+        fmt = _format_param(params)
         if app.review is not None and app.review.handles(path):  # coopgraph serve --drafts DIR
             return app.review.route(self._review_request(path, params), snapshot.graph)
         if self.command == "POST" and path != "/sparql":
             raise HttpError(405, "POST is only for /sparql", {"Allow": "GET, HEAD"})
         if path == "/sparql":
-            bare = self.command != "POST" and "query" not in params and "update" not in params
-            if bare and negotiate(accept, ["text/html", "application/sparql-results+json"]) == "text/html":
-                return Reply(303, "text/plain", b"", {"Location": "/"})  # a browser opened /sparql
-            text = self._sparql_request(params)
+            if self.command != "POST" and "query" not in params and "update" not in params:
+                if negotiate(accept, [*GRAPH_TYPES, "text/html"], fmt) is None:  # it wanted results
+                    raise HttpError(400, "give one query parameter; without one, /sparql answers with its Service "
+                                         "Description in " + ", ".join(GRAPH_TYPES))
+                return self._described(accept, fmt, service_description(self._base_url() + "/sparql", snapshot.quads),
+                                       html="/")  # a browser that opens /sparql gets the query page
+            text, params = self._sparql_request(params)
+            fmt = _format_param(params)
             check_read_only(text)
             # the library's conventions hold here too: the project prefixes are declared and a
             # projected ?xLabel is filled (coopgraph.labels), in the languages of ?lang=vi,en
             langs = label_languages((params.get("lang") or [None])[-1])
             text = with_labels(text, langs)
             return app.executor.run(snapshot.pool, text, accept, fmt)
-        if path in ("/", "/index.html"):
+        if path in ("/", "/index.html"):  # YASGUI (coopgraph.webui)
+            return Reply(200, "text/html; charset=utf-8", webui.query_page(snapshot.library),
+                         {"Content-Security-Policy": webui.PAGE_POLICY})
+        if path == "/plain":  # the page without the editor: named queries with their parameters
             return _index_html(snapshot.library)
+        if path.startswith("/web/") and (found := webui.static_file(path.removeprefix("/web/"))) is not None:
+            return Reply(200, found[0], found[1], {"Cache-Control": "public, max-age=3600"})
         if path == "/queries":
             return Reply(200, "application/json", json.dumps(
                 [{"name": q.name, "question": q.question, "form": q.form,
-                  "parameters": [p.name for p in q.parameters]} for q in snapshot.library],
+                  "parameters": [p.name for p in q.parameters], "text": f"/queries/{q.name}.rq"}
+                 for q in snapshot.library],
                 ensure_ascii=False, indent=2).encode("utf-8"))
         if path.startswith("/queries/"):
             return self._named(snapshot, path.removeprefix("/queries/"), params, accept, fmt)
         if path.startswith("/id/"):
             return self._entity(snapshot, ID_BASE + path.removeprefix("/id/"), accept, fmt)
+        if path == "/.well-known/void":
+            return self._described(accept, fmt, void_description(
+                app.config.build_dir, self._base_url() + "/sparql", snapshot.signature))
         if path == "/status":
             return Reply(200, "application/json", json.dumps(app.status(), indent=2).encode("utf-8"))
         raise HttpError(404, f"nothing at {path}; try / or /sparql")
@@ -1020,9 +1050,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def _named(self, snapshot: Snapshot, name: str, params: dict[str, list[str]],
                accept: str | None, fmt: str | None) -> Reply:
+        if name.endswith(".rq") and name[:-3] in snapshot.library.names():  # the text, for any client
+            text = webui.declared(snapshot.library.get(name[:-3]).text)
+            return Reply(200, "application/sparql-query; charset=utf-8", text.encode("utf-8"))
         if name not in snapshot.library.names():
             raise HttpError(404, f"no named query {name!r}; see /queries")
-        values = {k: v[-1] for k, v in params.items() if k != "format"}
+        values = {k: v[-1] for k, v in params.items() if k not in ("format", "output", "results")}
         page = {k: values.pop(k, None) for k in ("limit", "offset")}  # ?limit=&offset=: one page, paged by the engine
         # Bound here, where the graph resolves names (a bad value is a 400 before a slot is
         # taken); run in a worker, on the same snapshot's store. ``lang`` is the label languages.
@@ -1040,10 +1073,24 @@ class Handler(BaseHTTPRequestHandler):
         if media == "text/html":
             return Reply(200, "text/html; charset=utf-8", describe_html(snapshot.graph, iri).encode("utf-8"),
                          {**headers, "Content-Security-Policy": ENTITY_POLICY})
-        from coopgraph.serialize import to_jsonld, to_ntriples, to_turtle
+        return Reply(200, _content_type(media), write_triples(list(triples), GRAPH_TYPES[media]).encode("utf-8"),
+                     headers)
 
-        writer = {"turtle": to_turtle, "nt": to_ntriples, "jsonld": to_jsonld}[GRAPH_TYPES[media]]
-        return Reply(200, _content_type(media), writer(triples).encode("utf-8"), headers)
+    def _described(self, accept: str | None, fmt: str | None, triples: list, html: str | None = None) -> Reply:
+        """A description of the endpoint (Service Description, VoID), negotiated as any graph;
+        a browser asking for HTML is sent to ``html`` if given."""
+        media = negotiate(accept, [*GRAPH_TYPES, *(["text/html"] if html else [])], fmt)
+        if media is None:
+            raise HttpError(406, "served as " + ", ".join(GRAPH_TYPES))
+        if media == "text/html":
+            return Reply(303, "text/plain", b"", {"Location": html or "/", "Vary": "Accept"})
+        body = write_triples(triples, GRAPH_TYPES[media]).encode("utf-8")
+        return Reply(200, _content_type(media), body, {"Vary": "Accept"})
+
+    def _base_url(self) -> str:
+        """This server's URL as the client addressed it (its Host header, if well-formed)."""
+        host = self.headers.get("Host", "")
+        return f"http://{host}" if _HOST.fullmatch(host) else self.server.app.url
 
 
 class CoopgraphHTTPServer(ThreadingHTTPServer):

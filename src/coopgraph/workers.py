@@ -212,10 +212,12 @@ def zygote_main() -> None:
 def _prime(graph: _StoreGraph) -> None:
     """Run one query of each kind, in every format, in the zygote: what that imports and caches
     is then shared by every fork, and a fresh worker's first query is as fast as its second."""
+    from coopgraph.results import GRAPH_FORMATS
+
     deadline = time.monotonic() + 60
     for text, kind, formats in (("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "SELECT", ("json", "xml", "csv", "tsv")),
-                                ("ASK { ?s ?p ?o }", "ASK", ("json", "xml")),
-                                ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "GRAPH", ("turtle", "nt", "jsonld"))):
+                                ("ASK { ?s ?p ?o }", "ASK", ("json", "xml", "csv", "tsv")),
+                                ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "GRAPH", GRAPH_FORMATS)):
         for fmt in formats:
             answer(graph, Job(text, {kind: fmt}, 1, deadline))
 
@@ -275,6 +277,10 @@ class Worker:
         self.pid = pid
         self.conn = Connection(fd)
         self._pidfd = _pidfd(pid)
+        # close() can come from two threads at once (a request thread discarding its worker at the
+        # deadline while the server stops and closes the pool): the descriptors are taken under
+        # this lock and closed once; a second close of an fd number could hit a file opened since.
+        self._close_lock = threading.Lock()
         self.jobs = 0
         self.niced = False
         self.started = time.monotonic()
@@ -313,8 +319,12 @@ class Worker:
 
     def exited(self, seconds: float = 0.0) -> bool:
         """True when the process has ended, waiting up to ``seconds``."""
-        if self._pidfd is not None:
-            return bool(select.select([self._pidfd], [], [], seconds)[0])
+        fd = self._pidfd
+        if fd is not None:
+            try:
+                return bool(select.select([fd], [], [], seconds)[0])
+            except (OSError, ValueError):  # closed meanwhile by another thread: that thread killed it
+                return True
         deadline = time.monotonic() + seconds
         while True:
             try:
@@ -329,23 +339,25 @@ class Worker:
 
     def kill(self, wait: float = 2.0) -> bool:
         """End the process now (SIGKILL) and wait until it is gone; True if it is."""
-        try:
-            if self._pidfd is not None:
-                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
-            else:
-                os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        with self._close_lock:  # not while another thread closes the pidfd
+            try:
+                if self._pidfd is not None:
+                    signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+                elif not self.conn.closed:  # closed: another thread has killed it already
+                    os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         gone = self.exited(wait)
         self.close()
         return gone
 
     def close(self) -> None:
-        """Close the socket; an idle worker then ends by itself."""
-        self.conn.close()
-        if self._pidfd is not None:
-            os.close(self._pidfd)
-            self._pidfd = None
+        """Close the socket; an idle worker then ends by itself. Safe to call twice, from two threads."""
+        with self._close_lock:
+            self.conn.close()
+            fd, self._pidfd = self._pidfd, None
+            if fd is not None:
+                os.close(fd)
 
 
 def _child_env() -> dict[str, str]:

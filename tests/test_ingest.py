@@ -268,6 +268,15 @@ def test_cli_writes_a_draft_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert forced.returncode == 0 and out.read_bytes() == before  # same input, same bytes
 
 
+def test_cli_one_article_into_a_folder(tmp_path: Path) -> None:
+    """`--out drafts/` for one article puts the draft in that folder, as for a folder of articles."""
+    folder = tmp_path / "drafts"
+    folder.mkdir()
+    r = run_cli("ingest", str(ARTICLES / "en-mou.txt"), "--out", str(folder) + "/")
+    assert r.returncode == 0, r.stderr
+    assert read_draft(folder / "en-mou.draft.trig").source == ID["source/en-mou"]
+
+
 def test_cli_folder_one_draft_per_article(tmp_path: Path) -> None:
     folder = tmp_path / "articles"
     folder.mkdir()

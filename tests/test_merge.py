@@ -150,3 +150,21 @@ def test_a_slug_cannot_lead_the_file_out_of_the_data_folder(project: Path, tmp_p
     assert proc.returncode == 2, proc.stderr
     assert "cannot name the data file" in error_lines(proc.stderr)[-1]
     assert not (project / "escaped.trig").exists() and not (project.parent / "escaped.trig").exists()
+
+
+def test_without_text_refuses_facts_that_repeat_the_source_s_words(project: Path, tmp_path: Path) -> None:
+    """A commitment's cg:text drafted from its sentence is the source's text: --without-text
+    (the project's rule for articles it does not own) refuses it, naming the passage; a user's
+    graph, which keeps the quotes, takes it."""
+    draft_path = reviewed(tmp_path)
+    draft = read_draft(draft_path)
+    fact = draft.find("f1")
+    quote = next(str(o) for s, p, o in draft.source_triples if s == fact.evidence and p == CG.quote)
+    fact.triples.append((MEETING, CG.text, Literal(quote, lang="en")))
+    review.save(draft, draft_path)
+    proc = cli(project, "merge", str(draft_path), "--without-text")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    message = error_lines(proc.stderr)[-1]
+    assert "repeat the source's words" in message and str(fact.evidence) in message
+    assert not (project / "data" / f"{SLUG}.trig").exists()
+    assert cli(project, "merge", str(draft_path)).returncode == 0, "with the quotes kept, the text may stay"

@@ -33,7 +33,7 @@ def _articles(path: Path) -> list[Path]:
 
 def _check_target(target: Path, force: bool) -> None:
     if target.is_dir():
-        raise UsageError(f"{target}: is a folder; --out names the draft file (or, for a folder of articles, a folder)")
+        raise UsageError(f"{target}: is a folder; a draft needs a file name")
     if target.exists():
         try:
             head = target.read_text(encoding="utf-8")[: len(_DRAFT_HEADER)]
@@ -74,7 +74,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             raise UsageError(f"{out_dir}: --out must be a folder when ingesting a folder of articles")
         targets = [out_dir / f"{source_slug(a)}.draft.trig" for a in articles]
     else:
-        targets = [Path(args.out) if args.out else default_out(source)]
+        out = Path(args.out) if args.out else None
+        if out is not None and (out.is_dir() or args.out.endswith(("/", "\\"))):  # a folder: the draft goes in it
+            out = out / f"{source_slug(source)}.draft.trig"
+        targets = [out if out is not None else default_out(source)]
     known = _known(args)
     failed = 0
     with Progress("ingest", total=len(articles), unit="articles") as bar:

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import BNode, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from coopgraph.draft import CGD, KEPT, Draft, DraftError, Triple, data_prefixes, entities_of, read_draft
@@ -82,6 +82,36 @@ def check(draft: Draft) -> None:
                              f"whose link ({keys}) was rejected: replace the link's entity or reject the fact")
 
 
+#: With --without-text, a literal that repeats this many characters of a passage's words is the
+#: source's text, not a fact about it (a commitment's cg:text drafted from its sentence).
+COPIED_RUN = 60
+
+
+def copied_text(draft: Draft, graphs: dict[Node, list[Triple]]) -> list[str]:
+    """Where the merged facts repeat a passage's words (``COPIED_RUN`` characters or more):
+    one line per literal, naming its fact's passage. The project's rule for sources it does not
+    own is facts, URL and locator only, so merge --without-text refuses these."""
+    quotes = {s: str(o) for s, p, o in draft.source_triples if p == CG.quote}
+    found = []
+    for graph, triples in graphs.items():
+        if graph == draft.source:
+            continue
+        quote = quotes.get(graph, "")
+        for s, p, o in triples:
+            text = str(o) if isinstance(o, Literal) else ""
+            if len(text) >= COPIED_RUN and any(
+                text[i:i + COPIED_RUN] in quote for i in range(len(text) - COPIED_RUN + 1)
+            ):
+                found.append(f"{graph}: {curie_or(p)} repeats the passage's words ({text[:50]}...)")
+    return found
+
+
+def curie_or(iri: Node) -> str:
+    from coopgraph.namespaces import curie
+
+    return curie(str(iri)) or str(iri)
+
+
 def merged_graphs(draft: Draft, *, with_text: bool = True) -> dict[Node, list[Triple]]:
     """Graph name -> triples of the data file: the source graph (the document and the passages
     the kept facts cite; without ``cg:quote`` unless ``with_text``) and one graph per passage."""
@@ -142,6 +172,9 @@ def merge(
     if target.exists() and not force:
         raise UsageError(f"{display_path(target)} exists: merge writes a new source file; pass --force to replace it")
     graphs = merged_graphs(draft, with_text=with_text)
+    if not with_text and (copies := copied_text(draft, graphs)):
+        raise DraftError(f"draft {draft.slug}: --without-text, but kept facts repeat the source's words "
+                         f"(paraphrase them with `coopgraph review --correct`): " + "; ".join(copies))
     text = render(draft, graphs, with_text=with_text)
     import pyoxigraph as ox
 

@@ -27,9 +27,22 @@ ARTICLES = FIXTURES / "ingest"
 AG, PERSON = Namespace(f"{ID}org/"), Namespace(f"{ID}person/")
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def project_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The project's own data, whatever an earlier test in this process pointed COOPGRAPH_HOME at
+    (the session's `home` fixture sets it to a tree of fixture data)."""
+    monkeypatch.setenv("COOPGRAPH_HOME", str(ROOT))
+
+
 @pytest.fixture(scope="module")
 def known():
-    return known_entities()
+    from conftest import coopgraph_home
+
+    with coopgraph_home(ROOT):
+        return known_entities()
 
 
 @pytest.fixture(scope="module")

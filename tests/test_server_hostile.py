@@ -446,7 +446,7 @@ def _requests(url: str) -> list[tuple[str, bytes]]:
         ("entity page", f"GET {ENTITY} HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n\r\n".encode()),
         ("entity turtle", f"GET {ENTITY} HTTP/1.1\r\nHost: x\r\nAccept: text/turtle\r\n\r\n".encode()),
         ("results", f"GET {q(COUNT)} HTTP/1.1\r\nHost: x\r\n\r\n".encode()),
-        ("named query", b"GET /queries/partners HTTP/1.1\r\nHost: x\r\n\r\n"),
+        ("named query", b"GET /queries/partners?agency=SAC HTTP/1.1\r\nHost: x\r\n\r\n"),
         ("listing", b"GET /queries HTTP/1.1\r\nHost: x\r\n\r\n"),
         ("status", b"GET /status HTTP/1.1\r\nHost: x\r\n\r\n"),
         ("preflight", b"OPTIONS /sparql HTTP/1.1\r\nHost: x\r\nOrigin: http://a.example\r\n\r\n"),

@@ -56,8 +56,19 @@ def font_cmap(path: Path, family: str) -> frozenset[int]:
 def missing_glyphs(texts: list[str]) -> set[str]:
     """Characters of ``texts`` the picture font cannot draw (whitespace and controls ignored)."""
     family, path = find_font()
-    cmap = font_cmap(path, family)
+    cmap = font_cmap(path, family) | _fallback_cmap()
     return {c for t in texts for c in t if not c.isspace() and ord(c) >= 32 and ord(c) not in cmap}
+
+
+@lru_cache(maxsize=1)
+def _fallback_cmap() -> frozenset[int]:
+    """What DejaVu Sans, matplotlib's own font and the per-glyph fallback configure_matplotlib
+    names, draws: Latin letters the CJK face lacks (Czech š, ř) come from it."""
+    import matplotlib
+    from fontTools.ttLib import TTFont
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    return frozenset(TTFont(path).getBestCmap()) if path.is_file() else frozenset()
 
 
 def configure_matplotlib() -> str:

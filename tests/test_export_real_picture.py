@@ -1,7 +1,7 @@
 """The whole-network picture of the real data (data/ with curation): one A4 page a person can read.
 
 The seed article alone is too small to show whether a picture fits a page: the real data has
-100 nodes, 236 links and 28 source documents. These tests draw that network, measure the drawn
+over 250 nodes, nearly 500 links and over 40 source documents. These tests draw that network, measure the drawn
 labels the way a reader meets them (matplotlib's renderer for the figure, Chromium for the SVG
 file) and check what the picture says about what it leaves out. Copies go to tests/artifacts/.
 """
@@ -23,7 +23,15 @@ from export_support import ARTIFACTS, fonts_embedded, pdf_to_pngs, png_size, rea
 from coopgraph.export import get_exporter, make_view
 from coopgraph.export.base import View
 from coopgraph.export.regions import separating_axis
-from coopgraph.export.picture import A4_HEIGHT, A4_WIDTH, PictureExporter, citations, node_text, sources_text
+from coopgraph.export.picture import (
+    A4_HEIGHT,
+    A4_WIDTH,
+    PictureExporter,
+    citations,
+    label_order,
+    node_text,
+    sources_text,
+)
 from coopgraph.network import ViewOptions
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -54,12 +62,14 @@ def test_whole_network_fits_one_page_with_labels_apart(view: View) -> None:
         labels = [t for t in fig.findobj() if str(getattr(t, "get_gid", lambda: "")()).startswith("label:")]
         tags = [t for t in fig.findobj() if str(getattr(t, "get_gid", lambda: "")()).startswith("tag:")]
         n = view.graph.number_of_nodes()
-        assert n >= 90, "the real data, not the seed article"
+        assert n >= 200, "the real data, not the seed article"
         assert 20 <= len(labels) == len(exporter.labelled) <= 40
-        # every agency and country is named on the picture
-        kinds = {node: d["type"] for node, d in view.graph.nodes(data=True)}
+        # the labels go to the most important nodes: the most-linked agencies and countries
         named = {str(t.get_gid())[len("label:"):] for t in labels}
-        assert {node for node, k in kinds.items() if k in ("agency", "country")} <= named
+        assert named == set(label_order(view)[:len(named)])
+        kinds = {node: d["type"] for node, d in view.graph.nodes(data=True)}
+        assert {kinds[node] for node in named} <= {"agency", "country"}
+        assert {"SAMR", "STAMEQ", "SAC", "ISO"} <= {t.get_text() for t in labels}
         # no text over another: labels and group letters, measured as drawn
         texts = labels + tags
         boxes = [t.get_window_extent(renderer) for t in texts]
@@ -88,6 +98,7 @@ def test_whole_network_fits_one_page_with_labels_apart(view: View) -> None:
         bottom_of_drawing = min(b.y0 for b in boxes)
         notes_box = next(t for t in fig.texts if t.get_gid() == "left-out").get_window_extent(renderer)
         assert notes_box.y1 < bottom_of_drawing, "the notes sit under the drawing"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         fig.savefig(ARTIFACTS / "real-network.png", dpi=100)
     finally:
         plt.close(fig)
@@ -125,16 +136,17 @@ def test_svg_is_the_same_every_time(svg: bytes, view: View) -> None:
     assert get_exporter("svg").render(view) == svg
 
 
-def test_pdf_has_the_sources_on_page_2_and_is_the_same_every_time(view: View, tmp_path: Path) -> None:
+def test_pdf_has_the_sources_after_page_1_and_is_the_same_every_time(view: View, tmp_path: Path) -> None:
     first = get_exporter("pdf").render(view)
     assert first == get_exporter("pdf").render(view)
     (ARTIFACTS / "real-network.pdf").write_bytes(first)
-    assert len(re.findall(rb"/Type\s*/Page[^s]", first)) == 2, "drawing on page 1, sources on page 2"
+    count = len(re.findall(rb"/Type\s*/Page[^s]", first))
+    assert 2 <= count <= 3, "drawing on page 1, the source list on the pages after it"
     assert b"/FontFile2" in first, "the PDF embeds its (TrueType) fonts"
     assert b"/CreationDate" not in first
     # and a reader's viewer shows two A4 pages with text on them, fonts embedded (poppler)
     pages = pdf_to_pngs(first, tmp_path, "network")
-    assert len(pages) == 2
+    assert len(pages) == count
     for page in pages:
         w, h = png_size(page)
         assert abs(max(w, h) / min(w, h) - A4_HEIGHT / A4_WIDTH) < 0.01, "A4"
@@ -169,7 +181,3 @@ def test_two_processes_draw_the_same_svg(svg: bytes) -> None:
                          env={**os.environ, "PYTHONHASHSEED": seed}, check=True)
     assert run.stdout == svg
 
-
-# Since the 16 development articles were merged (42 sources) the whole-network picture places no
-# labels and each render takes minutes on 2 CPUs: issue 18 is open for it. Not run until fixed.
-pytestmark = pytest.mark.xfail(run=False, reason="whole-network picture at 42 sources: no labels placed (issue 18)")

@@ -4,9 +4,12 @@ The page goes to the drawing. The network is split into its communities
 (:mod:`coopgraph.export.regions`), each drawn in its own shaded region with a letter, so a reader
 sees which agencies work together; links inside a group are drawn dark, the long tail of links
 between groups faded. The most important nodes (agencies and countries first, then the
-most-linked) are labelled, as many as fit: node and label form one rectangle in inches, and
-rectangles are pushed apart until none overlap, measured with the real font, which is what
-makes "no label over another" hold on paper. What the picture leaves out (unlabelled nodes,
+most-linked) are labelled, as many as fit: node and label form one rectangle in inches,
+measured with the real font. Each group's rectangles are set down one by one, the most
+important first, at the free place nearest where the group's layout wants them; then the groups
+are set down on the page the same way. Nothing is placed over something already there, which
+is what makes "no label over another" hold on paper, and it stays fast at hundreds of nodes,
+where pushing all boxes apart at once jammed. Dense networks are drawn with smaller dots. What the picture leaves out (unlabelled nodes,
 source documents) is said on it. The source list, half a page on the real data, is page 2 of
 the PDF; the PNG and SVG are written with a plain-text list beside them (``NAME-sources.txt``),
 which a report can paste as its reference list.
@@ -25,6 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from coopgraph import __version__
+from coopgraph.errors import UsageError
 from coopgraph.export.base import Exporter, View
 from coopgraph.export.fonts import FontMissing, configure_matplotlib, missing_glyphs
 from coopgraph.export.regions import Group, apart, arrange, hull, separate
@@ -41,6 +45,7 @@ PAD = 0.08  # inches between two node boxes
 GROUP_PAD = 0.3  # inches between two node boxes of different groups (room for both regions' edges)
 INSET = 0.14  # inches kept free inside the drawing's edges, for the region outlines
 DPI = 200
+DOTS_FULL_SIZE = 120  # up to this many nodes dots are drawn full size; more nodes, smaller dots
 MAX_LABELS = 40  # more labels than this crowd an A4 page at 7 pt
 ESSENTIAL = ("agency", "country")  # always labelled first: who cooperates, and from where
 # pale fills (and darker outlines) for the group regions; node colours keep the type palette
@@ -55,9 +60,9 @@ _WORDS = {
 }
 _NOTES = {
     "en": {
-        "sources_page": "{n} source documents are not drawn: they are listed on page 2",
-        "sources_file": "{n} source documents are not drawn: they are listed in {file} and on page 2 of the PDF",
-        "sources_none": "{n} source documents are not drawn: they are listed on page 2 of the PDF export",
+        "sources_page": "{n} source documents are not drawn: they are listed from page 2",
+        "sources_file": "{n} source documents are not drawn: they are listed in {file} and from page 2 of the PDF",
+        "sources_none": "{n} source documents are not drawn: they are listed from page 2 of the PDF export",
         "labels": "labelled: {k} of {n} nodes, agencies and countries first, then the most-linked; "
                   "{u} unlabelled (their names are in the HTML page and the CSV)",
         "groups": "shaded regions {first}–{last}: groups of densely linked nodes (communities); "
@@ -65,9 +70,9 @@ _NOTES = {
         "group": "shaded region {first}: one group of linked nodes",
     },
     "vi": {
-        "sources_page": "{n} tài liệu nguồn không vẽ thành nút: xem danh sách ở trang 2",
-        "sources_file": "{n} tài liệu nguồn không vẽ thành nút: xem danh sách trong {file} và ở trang 2 của PDF",
-        "sources_none": "{n} tài liệu nguồn không vẽ thành nút: xem danh sách ở trang 2 của bản PDF",
+        "sources_page": "{n} tài liệu nguồn không vẽ thành nút: xem danh sách từ trang 2",
+        "sources_file": "{n} tài liệu nguồn không vẽ thành nút: xem danh sách trong {file} và từ trang 2 của PDF",
+        "sources_none": "{n} tài liệu nguồn không vẽ thành nút: xem danh sách từ trang 2 của bản PDF",
         "labels": "có nhãn: {k} trong {n} nút, cơ quan và quốc gia trước, rồi các nút nhiều liên kết nhất; "
                   "{u} nút không nhãn (tên có trong trang HTML và CSV)",
         "groups": "vùng tô màu {first}–{last}: nhóm các nút liên kết chặt (cộng đồng); "
@@ -75,9 +80,9 @@ _NOTES = {
         "group": "vùng tô màu {first}: một nhóm nút liên kết",
     },
     "zh": {
-        "sources_page": "{n} 份来源文件未画成节点：列于第 2 页",
-        "sources_file": "{n} 份来源文件未画成节点：列于 {file} 及 PDF 第 2 页",
-        "sources_none": "{n} 份来源文件未画成节点：列于 PDF 导出的第 2 页",
+        "sources_page": "{n} 份来源文件未画成节点：列于第 2 页起",
+        "sources_file": "{n} 份来源文件未画成节点：列于 {file} 及 PDF 第 2 页起",
+        "sources_none": "{n} 份来源文件未画成节点：列于 PDF 导出的第 2 页起",
         "labels": "已标注 {n} 个节点中的 {k} 个（先机构和国家，再按连接数）；{u} 个未标注（名称见 HTML 页面或 CSV）",
         "groups": "阴影区域 {first}–{last}：紧密相连的节点群组（社区）；群组内连接为深色，群组间 {m} 条连接为浅色",
         "group": "阴影区域 {first}：一个相连节点群组",
@@ -295,13 +300,86 @@ def sources_text(view: View) -> str:
     return "\n".join([head, "", *entries]) + "\n"
 
 
+
+
+def _spiral(step: float, reach: float) -> np.ndarray:
+    """Grid offsets within ``reach``, nearest first (ties in a fixed order): where to look for room."""
+    k = int(reach / step)
+    grid = np.mgrid[-k:k + 1, -k:k + 1].reshape(2, -1).T * step
+    dist = np.hypot(grid[:, 0], grid[:, 1])
+    keep = dist <= reach
+    grid, dist = grid[keep], dist[keep]
+    return grid[np.lexsort((grid[:, 0], grid[:, 1], dist))]
+
+
+def settle(shapes: np.ndarray, targets: np.ndarray, pad: float, step: float,
+           bounds: tuple[float, float] | None = None) -> np.ndarray | None:
+    """Each box, in the given order, at the free place nearest its target; None if one finds none.
+
+    ``shapes`` are boxes (x0, y0, x1, y1) relative to their anchor, ``targets`` the anchors the
+    layout wants. A box goes to the nearest grid point (``step`` apart) where it keeps ``pad``
+    clear of every box placed before it and, with ``bounds`` (width, height), stays inside
+    them. Earlier boxes keep their wanted places best, so the order is the order of importance.
+    Greedy placement cannot jam the way pushing boxes apart does, and it ends.
+    """
+    reach = float(np.hypot(*bounds)) if bounds else 2.0 + 3.0 * float(
+        np.sqrt(((shapes[:, 2] - shapes[:, 0] + pad) * (shapes[:, 3] - shapes[:, 1] + pad)).sum()))
+    offsets = _spiral(step, reach)
+    placed = np.empty((0, 4))
+    out = np.zeros((len(shapes), 2))
+    for i in range(len(shapes)):
+        found = None
+        for start in range(0, len(offsets), 4096):
+            cand = targets[i] + offsets[start:start + 4096]
+            boxes = np.tile(cand, 2) + shapes[i]
+            ok = np.ones(len(cand), dtype=bool)
+            if bounds is not None:
+                ok &= (boxes[:, 0] >= 0) & (boxes[:, 1] >= 0) & (boxes[:, 2] <= bounds[0]) & (boxes[:, 3] <= bounds[1])
+            if len(placed):
+                hit = ((boxes[:, None, 0] < placed[None, :, 2] + pad) & (placed[None, :, 0] < boxes[:, None, 2] + pad)
+                       & (boxes[:, None, 1] < placed[None, :, 3] + pad) & (placed[None, :, 1] < boxes[:, None, 3] + pad))
+                ok &= ~hit.any(axis=1)
+            free = np.flatnonzero(ok)
+            if len(free):
+                found = cand[free[0]]
+                break
+        if found is None:
+            return None
+        out[i] = found
+        placed = np.vstack([placed, np.tile(found, 2) + shapes[i]])
+    return out
+
+
+def pack(clusters: list[list[Placed]], groups: list[Group], width: float, height: float) -> list[np.ndarray] | None:
+    """Where each laid-out group goes on a ``width`` × ``height`` drawing; None when they do not fit.
+
+    Groups are rectangles (their boxes' extent), ``GROUP_PAD`` apart, placed largest first at
+    the free place nearest where the layout of the links between groups wants them (scaled to
+    the drawing), so linked groups stay neighbours.
+    """
+    shapes = np.array([[*np.array([p.box() for p in c])[:, :2].min(axis=0), *np.array([p.box() for p in c])[:, 2:].max(axis=0)]
+                       for c in clusters])
+    start = np.array([grp.centre for grp in groups], dtype=float)
+    lo, hi = start.min(axis=0), start.max(axis=0)
+    span = np.where(hi - lo > 1e-9, hi - lo, 1.0)
+    size = shapes[:, 2:] - shapes[:, :2]
+    targets = size.max(axis=0) / 2 + (start - lo) / span * np.maximum(np.array([width, height]) - size.max(axis=0), 0)
+    order = sorted(range(len(groups)), key=lambda i: (-float(size[i, 0] * size[i, 1]), i))
+    found = settle(shapes[order], targets[order], GROUP_PAD, step=0.05, bounds=(width, height))
+    if found is None:
+        return None
+    out: list[np.ndarray] = [np.zeros(2)] * len(groups)
+    for i, xy in zip(order, found, strict=True):
+        out[i] = xy
+    return out
+
 class PictureExporter(Exporter):
     """The network drawing; the subclasses only choose the file type."""
 
     binary = True
     default_types: ClassVar[tuple[str, ...] | None] = tuple(k for k in KINDS if k != "source")
     matplotlib_format: ClassVar[str] = "png"
-    pages: ClassVar[bool] = False  # True: the source list follows on page 2 (PDF)
+    pages: ClassVar[bool] = False  # True: the source list follows from page 2 (PDF)
 
     def texts(self, view: View) -> list[str]:
         """Every text the picture will draw, for the glyph check."""
@@ -410,58 +488,113 @@ class PictureExporter(Exporter):
         return out
 
     def layout_page(self, view: View, measure: Any, sources_file: str | None) -> Page:
-        """Orientation, regions, label choice and overlap-free positions, all in inches."""
+        """Orientation, regions, label choice and overlap-free positions, all in inches.
+
+        Each group is laid out on its own first, at the size of what it holds (its labels
+        measured in the real font), then the groups' discs are packed on the page. Laying out all
+        nodes at once jams at a few hundred nodes: boxes pushed apart inside one group meet the
+        wider gap kept to the next group and never settle. With too little room for every chosen
+        label, fewer nodes are labelled (the most important keep theirs) and the picture says so.
+        """
         groups, xy, g = arrange(view)
         member = {n: i for i, grp in enumerate(groups) for n in grp.members}
         between = sum(1 for u, v in view.graph.edges() if u != v and member[u] != member[v])
-        lo = np.min([np.array(grp.centre) - grp.radius for grp in groups], axis=0)
-        hi = np.max([np.array(grp.centre) + grp.radius for grp in groups], axis=0)
-        span = np.maximum(hi - lo, 1e-9)
-        landscape = bool(span[0] > 1.15 * span[1])
-        fig_w, fig_h = (A4_HEIGHT, A4_WIDTH) if landscape else (A4_WIDTH, A4_HEIGHT)
-        width = fig_w - 2 * MARGIN
         legend = self.group_legend(view, groups) if len(groups) > 1 else []
-        columns = 3 if landscape else 2
         n = view.graph.number_of_nodes()
         order = label_order(view)
         k = min(n, MAX_LABELS)
-        while True:
+        tagged = len(groups) > 1
+        dot = MARKER_IN * float(np.clip(np.sqrt(DOTS_FULL_SIZE / max(n, 1)), 0.55, 1.0))  # dense: smaller dots
+
+        def attempt(k: int) -> tuple[list[str], list[list[Placed]], dict[bool, Any]]:
             notes = self.notes(view, groups, between, k, sources_file)
-            foot = 0.35 + 0.15 * len(notes) + 0.14 * -(-len(legend) // columns) + 0.1
-            height = fig_h - 1.0 - foot - MARGIN * 1.2
-            inner_w, inner_h = width - 2 * INSET, height - 2 * INSET  # room for the region outlines
-            # abstract units to inches: fit the regions, then stretch the short side by up to 30 %
-            sx, sy = inner_w / span[0], inner_h / span[1]
-            s = min(sx, sy)
-            sx, sy = min(sx, s * 1.3), min(sy, s * 1.3)
-            ox = (inner_w - span[0] * sx) / 2 - lo[0] * sx
-            oy = (inner_h - span[1] * sy) / 2 - lo[1] * sy
             chosen = set(order[:k])
-            placed = []
-            for node in sorted(view.graph.nodes):
-                d = view.graph.nodes[node]
-                text = node_text(d) if node in chosen else ""
-                w, h = measure(text) if text else (0.0, 0.0)
-                x, y = xy[node]
-                placed.append(Placed(node, text, d["type"], x * sx + ox, y * sy + oy, w, h,
-                                     MARKER_IN * style(d["type"]).size))
-            if len(groups) > 1:
-                for grp in groups:
-                    w, h = measure(grp.letter, TAG_PT)
-                    top = grp.centre[1] * sy + oy + grp.radius * sy * 0.92
-                    placed.append(Placed(f"group:{grp.letter}", grp.letter, "_group", grp.centre[0] * sx + ox,
-                                         min(top, inner_h - 0.01), w, h, 0.0))
-            home = [member.get(p.node, -1) if not p.node.startswith("group:") else
-                    ord(p.node[6]) - 65 for p in placed]
-            if remove_overlaps(placed, inner_w, inner_h, groups_of=home) or k == 0:
-                if len(groups) > 1:  # groups still among each other: move them apart where there is room
-                    separate_groups(placed, groups, inner_w, inner_h)
-                break
-            k = int(k * 0.85)
+            clusters = [self.layout_group(view, grp, xy, chosen, measure, tagged, dot) for grp in groups]
+            fits = {}
+            for landscape in (False, True):
+                fig_w, fig_h = (A4_HEIGHT, A4_WIDTH) if landscape else (A4_WIDTH, A4_HEIGHT)
+                columns = 3 if landscape else 2
+                foot = 0.35 + 0.15 * len(notes) + 0.14 * -(-len(legend) // columns) + 0.1
+                width, height = fig_w - 2 * MARGIN, fig_h - 1.0 - foot - MARGIN * 1.2
+                moves = pack(clusters, groups, width - 2 * INSET, height - 2 * INSET)
+                if moves is not None:
+                    fits[landscape] = (width, height, moves)
+            return notes, clusters, fits
+
+        # the most labels that fit: all of them if they do, else a search between none and all
+        best = attempt(k)
+        if not best[2]:
+            low, high = 0, k - 1
+            best = attempt(0)
+            if not best[2]:
+                raise UsageError(
+                    f"the network has {n} nodes, too many to draw on one A4 page even unlabelled; "
+                    "draw a part of it (--focus NAME, --types, --actors) or export it for Gephi or the HTML page")
+            while low < high:
+                mid = (low + high + 1) // 2
+                tried = attempt(mid)
+                if tried[2]:
+                    low, best = mid, tried
+                else:
+                    high = mid - 1
+            k = low
+        notes, clusters, fits = best
+        landscape = max(fits, key=lambda o: self.prefer(o, clusters, fits[o][2]))
+        width, height, moves = fits[landscape]
+        placed = []
+        for cluster, (dx, dy) in zip(clusters, moves, strict=True):
+            for p in cluster:
+                p.x, p.y = p.x + float(dx), p.y + float(dy)
+                placed.append(p)
+        if tagged:  # groups still among each other: move them apart where there is room
+            separate_groups(placed, groups, width - 2 * INSET, height - 2 * INSET)
         for p in placed:
             p.x, p.y = p.x + INSET, p.y + INSET
         self.labelled = sorted(order[:k])
         return Page(landscape, width, height, placed, groups, member, notes, legend, between)
+
+    @staticmethod
+    def prefer(landscape: bool, clusters: list[list[Placed]], moves: list[np.ndarray]) -> float:
+        """How well an orientation suits the packed groups: the share of the drawing they fill."""
+        boxes = np.array([p.box() for c, (dx, dy) in zip(clusters, moves, strict=True) for p in c])
+        spread = boxes[:, 2:].max(axis=0) - boxes[:, :2].min(axis=0)
+        fig_w, fig_h = (A4_HEIGHT, A4_WIDTH) if landscape else (A4_WIDTH, A4_HEIGHT)
+        return float(min(spread[0] / fig_w, spread[1] / fig_h))
+
+    @staticmethod
+    def layout_group(view: View, grp: Group, xy: dict[str, tuple[float, float]], chosen: set[str],
+                     measure: Any, tagged: bool, dot: float = MARKER_IN) -> list[Placed]:
+        """One group's nodes (and its letter) in inches around (0, 0), no two boxes overlapping.
+
+        The group's spring layout is scaled to a disc whose area is about twice the area of
+        its boxes, so that the push apart has room and the group stays compact.
+        """
+        items = []
+        for node in grp.members:
+            d = view.graph.nodes[node]
+            text = node_text(d) if node in chosen else ""
+            w, h = measure(text) if text else (0.0, 0.0)
+            items.append(Placed(node, text, d["type"], 0.0, 0.0, w, h, dot * style(d["type"]).size))
+        area = sum((max(p.w, p.marker) + PAD) * (p.h + p.marker + PAD) for p in items)
+        radius = max(float(np.sqrt(0.8 * area / np.pi)), 0.05)
+        cx, cy = grp.centre
+        scale = radius / max(grp.radius * 0.85, 1e-9)
+        for p in items:
+            x, y = xy[p.node]
+            p.x, p.y = (x - cx) * scale, (y - cy) * scale
+        if tagged:  # the letter goes last, above the group, as near its middle as is free
+            w, h = measure(grp.letter, TAG_PT)
+            items.append(Placed(f"group:{grp.letter}", grp.letter, "_group", 0.0, radius + h, w, h, 0.0))
+        shapes = np.array([np.array(p.box()) - (p.x, p.y, p.x, p.y) for p in items])
+        anchors = settle(shapes, np.array([(p.x, p.y) for p in items]), PAD, step=0.03)
+        assert anchors is not None  # unbounded: there is always a free place
+        for p, (x, y) in zip(items, anchors, strict=True):
+            p.x, p.y = float(x), float(y)
+        boxes = np.array([p.box() for p in items])
+        middle = (boxes[:, :2].min(axis=0) + boxes[:, 2:].max(axis=0)) / 2
+        for p in items:
+            p.x, p.y = p.x - float(middle[0]), p.y - float(middle[1])
+        return items
 
     def figure(self, view: View, sources_file: str | None = None) -> Any:
         """Build the matplotlib figure of page 1 (also used by tests to inspect text positions)."""
@@ -602,6 +735,6 @@ class PDFExporter(PictureExporter):
     name = "pdf"
     suffix = ".pdf"
     media_type = "application/pdf"
-    summary = "network picture, PDF (sources on page 2)"
+    summary = "network picture, PDF (sources from page 2)"
     matplotlib_format = "pdf"
     pages = True

@@ -257,9 +257,7 @@ def test_brief_pdf_is_one_or_two_a4_pages_with_no_text_over_another(name: str, b
     b = briefs[name]
     figs = brief_module.figures(b)
     try:
-        # STAMEQ's brief has run to three pages since the 16 development articles were merged
-        # (more partners, agreements and posts): issue 18 asks for one or two, still open.
-        assert 1 <= len(figs) <= (2 if name == "SAMR" else 3)
+        assert 1 <= len(figs) <= 2
         for fig in figs:
             fig.canvas.draw()
             renderer = fig.canvas.get_renderer()

@@ -506,6 +506,8 @@ STYLES = {  # kind: (font size, bold, colour, indent in inches, space before in 
     "source": (6.8, False, "#333333", 0.0, 0.015),
 }
 LINE_SPACING = 1.25
+SCALES = (1.0, 0.95, 0.9, 0.85)  # type shrinks by these steps, no further, until the brief fits
+MAX_PAGES = 2  # a brief is read before a meeting: one or two pages
 
 
 @dataclass
@@ -517,11 +519,15 @@ class Block:
     bullet: str = ""
     page: int = 0
     y: float = 0.0  # top, inches from the page's top
+    scale: float = 1.0  # of the style's type size and space before
+
+    @property
+    def size(self) -> float:
+        return STYLES[self.kind][0] * self.scale
 
     @property
     def height(self) -> float:
-        size = STYLES[self.kind][0]
-        return STYLES[self.kind][4] + len(self.lines) * size * LINE_SPACING / 72
+        return STYLES[self.kind][4] * self.scale + len(self.lines) * self.size * LINE_SPACING / 72
 
 
 def blocks(b: Brief) -> list[Block]:
@@ -545,7 +551,7 @@ def blocks(b: Brief) -> list[Block]:
 class Layout:
     """Wraps blocks to the page width measured with the real font, then fills A4 pages."""
 
-    def __init__(self) -> None:
+    def __init__(self, scale: float = 1.0) -> None:
         import matplotlib
 
         matplotlib.use("Agg")
@@ -557,12 +563,13 @@ class Layout:
         self.probe = plt.figure(figsize=(PAGE_W, PAGE_H), dpi=100)
         self.renderer = self.probe.canvas.get_renderer()
         self.fonts: dict[tuple[float, bool], Any] = {}
+        self.scale = scale
 
     def width(self, text: str, kind: str) -> float:
         """The drawn width of one line in inches, from the renderer (no text object made)."""
         from matplotlib.font_manager import FontProperties
 
-        size, bold = STYLES[kind][0], STYLES[kind][1]
+        size, bold = STYLES[kind][0] * self.scale, STYLES[kind][1]
         key = (size, bold)
         if key not in self.fonts:
             self.fonts[key] = FontProperties(size=size, weight="bold" if bold else "normal")
@@ -573,7 +580,8 @@ class Layout:
         """Wrap a block's text so that every line fits between the margins (measured, not guessed)."""
         from coopgraph.export.picture import wrap_wide
 
-        size, _, _, indent, _ = STYLES[block.kind]
+        _, _, _, indent, _ = STYLES[block.kind]
+        size = block.size
         room = PAGE_W - 2 * SIDE - indent - (0.14 if block.bullet else 0)
         text = " ".join(block.lines)
         columns = max(20, int(room * 72 / (size * 0.5)))
@@ -616,20 +624,28 @@ def figures(b: Brief) -> list[Any]:
     missing = missing_glyphs([line for block in items for line in block.lines])
     if missing:
         raise FontMissing(f"the font {family} cannot draw {''.join(sorted(missing))!r}")
-    layout = Layout()
-    try:
-        for block in items:
-            layout.wrap(block)
-        n = layout.paginate(items)
-    finally:
-        layout.close()
+    # a brief that runs past two pages is set in slightly smaller type (down to 85 %) rather
+    # than cut: every fact stays, and the reader still gets it on two sheets
+    for scale in SCALES:
+        items = blocks(b)
+        layout = Layout(scale)
+        try:
+            for block in items:
+                block.scale = scale
+                layout.wrap(block)
+            n = layout.paginate(items)
+        finally:
+            layout.close()
+        if n <= MAX_PAGES:
+            break
     w = words(b.lang)
     pages = []
     for p in range(n):
         fig = plt.figure(figsize=(PAGE_W, PAGE_H), dpi=200)
         for k, block in enumerate(x for x in items if x.page == p):
-            size, bold, colour, indent, before = STYLES[block.kind]
-            top = block.y + before
+            _, bold, colour, indent, before = STYLES[block.kind]
+            size = block.size
+            top = block.y + before * block.scale
             x = SIDE + indent + (0.14 if block.bullet else 0)
             if block.bullet:
                 fig.text((SIDE + indent) / PAGE_W, 1 - top / PAGE_H, block.bullet, fontsize=size, va="top",

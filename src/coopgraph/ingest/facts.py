@@ -134,7 +134,7 @@ def _posts(passages: list[Passage], mentions: list[Mention], lang: str) -> list[
             best: tuple[int, tuple[int, int, str], Mention | None] | None = None
             for r in found_roles:
                 ra, rb, role = r
-                if rb <= a:  # role before the name: "Thứ trưởng Bộ KH&CN Lê Xuân Định", "President of ÚNMZ, Mr X"
+                if rb <= a:  # role before the name: "Thứ trưởng Bộ ABC Nguyễn Văn A", "President of XSA, Mr X"
                     gap = p.text[rb:a]
                     org = next((o for o in orgs if rb <= o.start - p.start and o.end - p.start <= a), None)
                     rest = gap
@@ -144,20 +144,20 @@ def _posts(passages: list[Passage], mentions: list[Mention], lang: str) -> list[
                     listed = re.search(r"(?:,\s*|\s)(?:and|và|и)\s|[、;。]", gap) is not None
                     if not listed and len(rest.strip(" ,:–-.'’s的")) <= 12 and not any(
                             a2 < a and a2 >= rb for a2 in (q.start - p.start for q in people if q is not person)):
-                        # the organisation may come before the role ("KATS President X", "钢特穆尔局长")
+                        # the organisation may come before the role ("XSA President X", "某某局长")
                         if org is None:
                             org = next((o for o in reversed(orgs) if 0 <= ra - (o.end - p.start) <= 3), None)
                         dist = a - rb
                         if best is None or dist < best[0]:
                             best = (dist, r, org)
-                elif ra >= b:  # role after the name: "Mr X, Director of KATS", "钢特穆尔局长", "Trần Văn Vinh- Tổng cục trưởng"
+                elif ra >= b:  # role after the name: "Mr X, Director of XSA", "某某局长", "Nguyễn Văn A- Tổng cục trưởng"
                     gap = p.text[b:ra]
                     if len(gap.strip(" ,:–-")) == 0 and ra - b <= 4:
                         org = None
                         if lang != "zh":
                             org = next((o for o in orgs if re.fullmatch(r"\s*(?:of the|of|at|for|của|,)?\s*",
                                                                          p.text[rb:o.start - p.start] if o.start - p.start >= rb else "x")), None)
-                        if org is None:  # "蒙古国家标准计量局钢特穆尔局长": the organisation before the name
+                        if org is None:  # "某国标准计量局某某局长": the organisation before the name
                             org = next((o for o in reversed(orgs) if 0 <= a - (o.end - p.start) <= 1), None)
                         dist = ra - b
                         if best is None or dist < best[0]:
@@ -314,7 +314,7 @@ def _agreements(passages: list[Passage], mentions: list[Mention], lang: str, pub
             date = None
             if lang == "zh" and signed_here:
                 # a Chinese sentence chains clauses with commas: the instrument signed is the one
-                # in the clause of the verb ("就…备忘录文本进行了磋商,并签署了会谈纪要")
+                # in the clause of the verb ("就…协议文本交换了意见,并签署了合作协议")
                 clause = re.split(r"[,，;；]", p.text[:a])[-1] + p.text[a:b] + re.split(r"[,，;；。]", p.text[b:])[0]
                 signed_here = any(v in clause for v in signs)
             if signed_here and dates:
@@ -397,8 +397,8 @@ _EN_SMALL = {"the", "a", "an", "and", "or", "with", "in", "on", "by", "its", "th
 
 def _plans(passages: list[Passage], mentions: list[Mention], lang: str) -> list[PlanFinding]:
     """Named plans: a quoted title holding a plan word, or a plan word heading a capitalised name
-    ("National Standardization Strategy to 2030", "Kế hoạch hành động về Giới của ISO",
-    "ISO 2016-2020年战略规划"). Agreements (MOU, cooperation plan) are not plans."""
+    (invented examples: "National Metrology Strategy to 2040", "Kế hoạch hành động về đo lường
+    của XYZ", "XYZ 2031-2035年发展规划"). Agreements (MOU, cooperation plan) are not plans."""
     words = lexicon.language(lang).get("plans", {})
     agreement_words = [w.lower() for w in lexicon.language(lang)["agreements"]]
     out: list[PlanFinding] = []

@@ -71,7 +71,7 @@ def _countries(text: str) -> list[Mention]:
 
 
 def _acronyms(text: str, lang: str) -> list[Mention]:
-    """Stand-alone abbreviations (KATS, ÚNMZ, DoSM, БРИКС): organisations in these texts."""
+    """Stand-alone abbreviations (invented: XSA, ÚNX, DoXM, АБВГ): organisations in these texts."""
     stop = set(lexicon.language("en")["not_orgs"]) | set(lexicon.common()["countries"])
     out = []
     for m in re.finditer(r"(?<![\w&/.-])([A-ZÀ-ÞĐА-ЯЁ][A-Za-zÀ-ÿĐđА-Яа-яЁё&]{1,11})(?![\w&/-])", text):
@@ -191,7 +191,7 @@ def _orgs_latin(text: str, lang: str) -> list[Mention]:
         paired = _paired_abbr(text, b)
         lead = next((r for r in roles if name.startswith(r) and re.match(r"(?:\s+(?:of|at|for)\b|,|$|’s|'s)", name[len(r):])), None)
         if lead is not None:
-            # "Director of the Korean Agency ...": the role is not part of the name; what follows
+            # "Director of the Ruritanian Agency ...": the role is not part of the name; what follows
             # "of (the)" may be one. A department or section after a role is the role's own scope.
             cut = re.search(r"\b(?:of|at|for)\s+(?:the\s+)?", name)
             rest = name[cut.end():] if cut else ""
@@ -244,7 +244,7 @@ def _orgs_vi(text: str) -> list[Mention]:
         last = m.end()
         k = 0
         if words and words[0].group(1)[:1].islower():
-            # a name written in lower case ("Viện tiêu chuẩn đo lường chất lượng tỉnh Quảng Tây"):
+            # a name written in lower case ("viện tiêu chuẩn đo lường chất lượng tỉnh X"):
             # taken only when it runs into a capitalised word or a bracket within a few words
             run = 0
             while run < len(words) and run < 9 and words[run].group(1)[:1].islower() and words[run].group(1) not in stop:
@@ -327,13 +327,13 @@ def _orgs_zh(text: str) -> list[Mention]:
         if any(text.startswith(r, m.start()) for r in roles) or m.start() in taken:
             continue
         end = m.end()
-        # a longer head right after (总局计量司): the name goes on
+        # a longer head right after (总局标准司): the name goes on
         a = m.start()
         while a > 0 and text[a - 1] not in stop and "\u3400" <= text[a - 1] <= "\u9fff" and m.end() - a < 16:
             if any(text.endswith(w, 0, a) for w in lex["stop_words"]):
                 break
             a -= 1
-        # a role word inside the run ends it (司长谢军...): keep what follows the last role
+        # a role word inside the run ends it (司长张三...): keep what follows the last role
         for r in roles:
             k = text.rfind(r, a, m.start())
             if k >= 0 and k + len(r) <= m.start():
@@ -345,7 +345,7 @@ def _orgs_zh(text: str) -> list[Mention]:
         elif len(name) >= 3:
             paired = _paired_abbr(text, end)
             out.append(Mention(a, end, name, "org", abbr=paired[0] if paired else None, confidence=0.8 if paired else 0.6))
-    # adjoining pieces (市场监管总局 + 计量司) are one name: the later, longer one wins below
+    # adjoining pieces (某某总局 + 标准司) are one name: the later, longer one wins below
     return out
 
 
@@ -443,7 +443,7 @@ def _people(text: str, lang: str, orgs: list[Mention]) -> list[Mention]:
             foreign = re.search("[·?•]", name) is not None
             if 2 <= len(name) <= (14 if foreign else 3) and (foreign or name[0] in surnames):
                 out.append(Mention(m.end(), k, name, "person", confidence=0.7))
-            # a name just before the role (钢特穆尔局长, 杜跃军副司长)
+            # a name just before the role (张三局长, 李四副司长)
             a = m.start()
             while a > 0 and "\u3400" <= text[a - 1] <= "\u9fff" and text[a - 1] not in stop and m.start() - a < 4:
                 if any(o.end == a for o in orgs) or any(text.endswith(r, 0, a) for r in roles):
@@ -462,7 +462,7 @@ def _people(text: str, lang: str, orgs: list[Mention]) -> list[Mention]:
     for m in re.finditer(cue_re, text, re.I if lang == "ru" else 0):
         k = m.end()
         k += len(re.match(r"[ \t]*(?:,|:)?", text[k:]).group(0))
-        # the role's organisation may come between (Thứ trưởng Bộ KH&CN Lê Xuân Định)
+        # the role's organisation may come between (Thứ trưởng Bộ ABC Nguyễn Văn A)
         org = next((o for o in orgs if o.kind == "org" and o.start - k in range(0, 3)), None)
         if org is not None:
             k = org.end
@@ -479,7 +479,7 @@ def _people(text: str, lang: str, orgs: list[Mention]) -> list[Mention]:
         run = re.search(r"((?:[" + _UP + r"А-ЯЁ][\w’'-]*\.?[ \t]+){1,4}[" + _UP + r"А-ЯЁ][\w’'-]*)[ \t]*$", seg)
         if run:
             starts.setdefault(a - len(seg) + run.start(1), 0.6)
-    # "the Director General for Quality at Enterprise Singapore, Choy Sauw Kook": a role, its
+    # "the Director General for Quality at Ruritania Enterprise, Jane Roe": a role, its
     # scope, a comma and the name that ends the clause
     for m in re.finditer(r"(?<![\w])(" + "|".join(re.escape(c) for c in lex["roles"]) + r")(?![\w])", text):
         comma = re.match(r"[^,.;:\n]{0,80},[ \t]+", text[m.end():])
@@ -586,9 +586,10 @@ def detect(text: str, lang: str, gazetteer: Gazetteer, body_start: int = 0) -> l
 def _keeps_new(longer: Mention, inner: list[Mention], gazetteer: Gazetteer) -> bool:
     """Whether a longer new name holding a known one is another entity, not the known one again.
 
-    "Bộ KH&CN Lào" holds "Bộ KH&CN" (Vietnam's ministry) and names Laos' ministry: a name that is
-    a known organisation followed by a country other than the known one's is new; followed by the
-    known one's own country, or by nothing, it is the known one.
+    (An invented example:) "Bộ Công Thương Campuchia" holds "Bộ Công Thương" (a known Vietnamese
+    ministry) and names Cambodia's ministry: a name that is a known organisation followed by a
+    country other than the known one's is new; followed by the known one's own country, or by
+    nothing, it is the known one.
     """
     if longer.kind == "person":
         return all(x.kind != "person" for x in inner)
@@ -694,8 +695,8 @@ def resolve(mentions: list[Mention], lang: str, gazetteer: Gazetteer, existing: 
 def _merge_nested(entities: dict[URIRef, Entity], lang: str) -> None:
     """A new organisation named by the start of another's name (the end, in Chinese) is that one.
 
-    "Austrian Standards International" and "Austrian Standards International – Standardization
-    und Innovation (A.S.I.)", or 总局计量司 and 国家市场监管总局计量司: one entity, one proposal.
+    Invented examples: "Ruritania Standards Institute" and "Ruritania Standards Institute –
+    Normung und Prüfung (R.S.I.)", or 总局标准司 and 国家某某总局标准司: one entity, one proposal.
     """
     news = sorted((e for e in entities.values() if e.new and e.kind == "org"), key=lambda e: -len(e.label))
     for short in sorted(news, key=lambda e: len(e.label)):
@@ -733,5 +734,5 @@ def _new_entity(m: Mention, lang: str, gazetteer: Gazetteer, existing: set[URIRe
 
 
 def entity_slug(e: Entity) -> str:
-    """The slug of an entity's IRI (`org/kats` -> `kats`), for minting IRIs built from it."""
+    """The slug of an entity's IRI (`org/xsa` -> `xsa`), for minting IRIs built from it."""
     return str(e.iri)[len(str(ID)):].split("/", 1)[-1]

@@ -36,7 +36,7 @@ SEED_MEETING = URIRef(ID + "meeting/2023-06-05-most-samr-reception")
 _cache: dict[tuple[str, str], QueryResult] = {}
 
 
-def named(graph, name: str, engine: str = "rdflib") -> QueryResult:  # noqa: ANN001
+def named(graph, name: str, engine: str = "oxigraph") -> QueryResult:  # noqa: ANN001
     """Run a named query with its defaults, once per engine for the whole session."""
     key = (name, engine)
     if key not in _cache:
@@ -244,9 +244,23 @@ def test_same_as_clusters_appear_once(real_graph) -> None:  # noqa: ANN001
     assert ID + "tenure/pu-chun--samr-deputy-administrator" in {str(r.tenure) for r in by_other_name}
 
 
-def _assert_rows_on_both_engines(graph, name: str, expected: list[tuple[str, ...]], **params: str) -> None:  # noqa: ANN001
-    """The named query, with ``params``, gives exactly ``expected`` (sorted rows) on both engines."""
-    for engine in ("rdflib", "oxigraph"):
+REFERENCE_SAMPLE = 8  # per-entity checks run every entity on Oxigraph, about this many also on rdflib
+
+
+def _checked_on_rdflib(i: int, n: int) -> bool:
+    """Whether the ``i``-th of ``n`` entities is also checked on rdflib (an even spread of them).
+
+    rdflib is the reference engine: a few seconds per query on the grown data, so all entities
+    on it would make this file take minutes; Oxigraph, the engine users run, checks every one.
+    """
+    return i % max(1, n // REFERENCE_SAMPLE) == 0
+
+
+def _assert_rows_on_both_engines(graph, name: str, expected: list[tuple[str, ...]], reference: bool = True,  # noqa: ANN001
+                                 **params: str) -> None:
+    """The named query, with ``params``, gives exactly ``expected`` (sorted rows) on Oxigraph and,
+    with ``reference``, on rdflib too."""
+    for engine in ("rdflib", "oxigraph") if reference else ("oxigraph",):
         got = run(graph, name, library=LIBRARY, engine=engine, **params)
         assert got.sorted_rows() == expected, (params, engine)
 
@@ -263,10 +277,12 @@ def test_conflicts_of_one_entity_are_its_rows_of_the_whole_list(real_graph) -> N
     aliases = {s: [a for a in real_graph.dataset.objects(s, OWL.sameAs) if a != s] for s in subjects}
     assert any(aliases.values()), "the seed data should have a conflict about an owl:sameAs cluster"
     all_rows = every.sorted_rows()
-    for subject in subjects:
+    first_aliased = next(s for s in subjects if aliases[s])
+    for i, subject in enumerate(subjects):
         expected = [r for r in all_rows if r[0] == queries.sparql_term_any(subject)]
         for entity in [subject, *aliases[subject]]:
-            _assert_rows_on_both_engines(real_graph, "conflicts", expected, entity=str(entity))
+            _assert_rows_on_both_engines(real_graph, "conflicts", expected, _checked_on_rdflib(i, len(subjects))
+                                         or subject == first_aliased, entity=str(entity))
 
 
 def test_history_of_one_agreement_is_its_rows_of_the_whole_list(real_graph) -> None:  # noqa: ANN001
@@ -275,9 +291,10 @@ def test_history_of_one_agreement_is_its_rows_of_the_whole_list(real_graph) -> N
     agreements = sorted({r.agreement for r in every.rows})
     assert len(agreements) > 1
     all_rows = every.sorted_rows()
-    for agreement in agreements:
+    for i, agreement in enumerate(agreements):
         expected = [r for r in all_rows if r[0] == queries.sparql_term_any(agreement)]
-        _assert_rows_on_both_engines(real_graph, "agreement-history", expected, agreement=str(agreement))
+        _assert_rows_on_both_engines(real_graph, "agreement-history", expected, _checked_on_rdflib(i, len(agreements)),
+                                     agreement=str(agreement))
 
 
 def test_timeline_of_one_actor_is_its_items_of_the_whole_timeline(real_graph) -> None:  # noqa: ANN001
@@ -294,11 +311,12 @@ def test_timeline_of_one_actor_is_its_items_of_the_whole_timeline(real_graph) ->
                              "{ ?a a foaf:Person } }").rows
     assert len(actors) > 10
     all_rows = every.sorted_rows()
-    for (actor,) in actors:
+    for i, (actor,) in enumerate(actors):
         items = {queries.sparql_term_any(r[0]) for r in queries.execute(
             real_graph, f"SELECT DISTINCT ?item WHERE {{ <{actor}> {involves} ?item }}").rows}
         expected = [r for r in all_rows if r[2] in items]
-        _assert_rows_on_both_engines(real_graph, "timeline", expected, actor=str(actor))
+        _assert_rows_on_both_engines(real_graph, "timeline", expected, _checked_on_rdflib(i, len(actors)),
+                                     actor=str(actor))
 
 
 def test_country_topics_of_one_country_are_its_pairs_of_the_whole_list(real_graph) -> None:  # noqa: ANN001
@@ -311,11 +329,12 @@ def test_country_topics_of_one_country_are_its_pairs_of_the_whole_list(real_grap
     countries = sorted({c for r in every.rows for c in (r.countryA, r.countryB)})
     assert len(countries) > 2
     all_rows = every.sorted_rows()
-    for country in countries:
+    for i, country in enumerate(countries):
         term = queries.sparql_term_any(country)
         expected = [r for r in all_rows if term in (r[0], r[2])]
         assert expected
-        _assert_rows_on_both_engines(real_graph, "country-topics", expected, country=str(country))
+        _assert_rows_on_both_engines(real_graph, "country-topics", expected, _checked_on_rdflib(i, len(countries)),
+                                     country=str(country))
 
 
 # -- reasoning pays -------------------------------------------------------------------------

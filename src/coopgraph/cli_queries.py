@@ -162,7 +162,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="skip the first N rows (with --limit: one page; stable for queries with ORDER BY)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="stop the query after SECONDS (exit 2)")
     p.add_argument("--engine", choices=ENGINES,
-                   help="SPARQL engine (default: oxigraph on a store, else rdflib)")
+                   help="SPARQL engine (default: oxigraph; rdflib is the reference engine)")
     p.add_argument("--endpoint", metavar="URL",
                    help="run at this SPARQL endpoint instead (names in parameters are resolved in --build, "
                         "default build/)")

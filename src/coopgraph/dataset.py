@@ -154,7 +154,7 @@ class CoopGraph:
     """
 
     #: The engine named queries run on when the caller does not choose (:func:`coopgraph.queries.run`).
-    engine = "rdflib"
+    engine = "oxigraph"
 
     def __init__(self, dataset: Dataset, inferred: Graph, ontology: Graph, findings: Iterable[str] = ()) -> None:
         """Prefer :func:`open`; this takes already-loaded parts (asserted graphs in ``dataset``)."""

@@ -41,7 +41,7 @@ def _emit(**kw: object) -> None:
 
 def child_build(store: str, *data: str) -> None:
     """``coopgraph build --store`` as the user runs it (load, validate, reason, write)."""
-    from coopgraph.fastbuild import build_store
+    from coopgraph.storebuild import build_store
 
     t = time.perf_counter()
     r = build_store(list(data), store, allow_invalid=True)
@@ -101,7 +101,7 @@ def child_queries(store: str, bound_queries: str, repeats: int) -> None:
     """
     import pyoxigraph as ox
 
-    from coopgraph.fastbuild import open_store
+    from coopgraph.storebuild import open_store
     from coopgraph.queries import PREFIXES, run
 
     graph = open_store(store)
@@ -164,7 +164,7 @@ def child_compare(a: str, b: str) -> None:
 
 
 def child_update(store: str, source: str) -> None:
-    from coopgraph.fastbuild import update_store
+    from coopgraph.storebuild import update_store
 
     t = time.perf_counter()
     r = update_store(store, [source], allow_invalid=True)

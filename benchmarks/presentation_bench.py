@@ -46,7 +46,7 @@ def update(store_dir: str, source: str) -> None:
     """update_store with one source on a copy of the store; the presentation step timed apart."""
     import pyoxigraph as ox
 
-    from coopgraph import fastbuild, presentation
+    from coopgraph import storebuild, presentation
 
     work = Path(tempfile.mkdtemp(prefix="presentation-bench-"))
     copy = work / "store"
@@ -60,9 +60,9 @@ def update(store_dir: str, source: str) -> None:
         spent["presentation seconds"], spent["presentation quads written"] = time.perf_counter() - t, n
         return n
 
-    fastbuild.presentation.refresh = timed  # type: ignore[assignment]
+    storebuild.presentation.refresh = timed  # type: ignore[assignment]
     t = time.perf_counter()
-    result = fastbuild.update_store(copy, [source])
+    result = storebuild.update_store(copy, [source])
     total = time.perf_counter() - t
     print(json.dumps({"stage": "update", "seconds": round(total, 3), "mode": result.mode,
                       **{k: round(v, 3) for k, v in spent.items()},
@@ -80,7 +80,7 @@ def queries(store_dir: str, queries_dir: str, out: str) -> None:
     import pyoxigraph as ox
 
     import bench
-    from coopgraph.fastbuild import open_store
+    from coopgraph.storebuild import open_store
     from coopgraph.queries import PREFIXES, QueryLibrary, run
 
     library = QueryLibrary(Path(queries_dir))

@@ -32,7 +32,7 @@ def main() -> None:
 
     from bench import pick_entities
 
-    from coopgraph.fastbuild import open_store
+    from coopgraph.storebuild import open_store
     from coopgraph.queries import QueryLibrary, run
 
     graph, library, entity = open_store(args.store), QueryLibrary(ROOT / "queries"), pick_entities(args.store)

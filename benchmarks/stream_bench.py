@@ -42,7 +42,7 @@ def _ms(s: float) -> str:
 
 def _child_old_way(store: str, name: str, out: str) -> None:
     """The pre-streaming path: all rows converted into a list, the whole text made, then written."""
-    from coopgraph.fastbuild import open_store
+    from coopgraph.storebuild import open_store
     from coopgraph.queries import run
     from coopgraph.results import write
 
@@ -81,7 +81,7 @@ def main() -> None:
 
     from bench import bound_queries, pick_entities
 
-    from coopgraph.fastbuild import open_store
+    from coopgraph.storebuild import open_store
     from coopgraph.queries import run
 
     graph = open_store(args.store)

@@ -149,7 +149,7 @@ def browser() -> Iterator:
 @pytest.fixture(scope="session")
 def real_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repo's real data built as an on-disk store (`coopgraph build --store`)."""
-    from coopgraph.fastbuild import build_store
+    from coopgraph.storebuild import build_store
     from coopgraph.load import data_files
 
     out = tmp_path_factory.mktemp("real-store") / "store"

@@ -13,7 +13,7 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 
 from coopgraph import CoopGraph, presentation
-from coopgraph import fastbuild as fb
+from coopgraph import storebuild as fb
 from coopgraph.errors import QueryError, UsageError
 from coopgraph.labels import with_labels
 from coopgraph.namespaces import PRESENTATION_GRAPH, RDFS

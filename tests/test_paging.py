@@ -82,7 +82,7 @@ def test_server_named_query_pages(real_graph, sparql_server) -> None:  # noqa: A
 
 
 def test_a_store_pages_as_the_api(real_graph, real_store: Path) -> None:  # noqa: ANN001
-    from coopgraph.fastbuild import open_store
+    from coopgraph.storebuild import open_store
 
     store = open_store(real_store)
     whole = terms(run(store, QUERY, library=LIBRARY, engine="oxigraph"))

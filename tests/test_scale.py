@@ -18,8 +18,8 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph
 
-from coopgraph import fastreason as fr
-from coopgraph import fastvalidate as fv
+from coopgraph import rules as fr
+from coopgraph import shacl as fv
 from coopgraph import synth
 from coopgraph.build import union
 from coopgraph.load import load_dataset, load_ontology, load_shapes

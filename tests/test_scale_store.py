@@ -10,9 +10,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from coopgraph import fastbuild as fb
+from coopgraph import storebuild as fb
 from coopgraph import synth
-from coopgraph.fastbuild import INFERRED
+from coopgraph.storebuild import INFERRED
 
 
 @pytest.fixture(scope="module", autouse=True)

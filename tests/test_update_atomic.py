@@ -21,7 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from coopgraph import fastbuild as fb
+from coopgraph import storebuild as fb
 from coopgraph import synth
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -84,8 +84,8 @@ def open_from_args(args: argparse.Namespace) -> CoopGraph:
     """Open the graph the way the common options ask; shared by every read-only command."""
     import coopgraph
 
-    if getattr(args, "store", None):  # a store built by `coopgraph build --store` (coopgraph.fastbuild)
-        from coopgraph.fastbuild import open_store
+    if getattr(args, "store", None):  # a store built by `coopgraph build --store` (coopgraph.storebuild)
+        from coopgraph.storebuild import open_store
 
         if getattr(args, "no_curation", False):
             raise UsageError("--no-curation needs a build folder: a store keeps every graph and its reasoning")
@@ -130,7 +130,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _build_store(args: argparse.Namespace) -> int:
     from coopgraph.errors import UsageError
-    from coopgraph.fastbuild import build_store
+    from coopgraph.storebuild import build_store
 
     if args.no_curation:
         raise UsageError("--no-curation is not supported with --store (the store keeps every graph)")

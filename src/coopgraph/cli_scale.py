@@ -28,7 +28,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_update(args: argparse.Namespace) -> int:
-    from coopgraph.fastbuild import update_store
+    from coopgraph.storebuild import update_store
 
     from coopgraph.errors import InvalidData
 

@@ -644,7 +644,7 @@ def open(  # shadows the builtin on purpose: the entry point reads as coopgraph.
         path = Path(build_dir)
         if (path / "coopgraph.trig").is_file():
             return _from_build(path, curation, reasoning)
-        from coopgraph.fastbuild import is_store, open_store
+        from coopgraph.storebuild import is_store, open_store
 
         if is_store(path):
             if not curation or not reasoning:

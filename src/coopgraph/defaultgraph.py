@@ -5,7 +5,7 @@ triple of every graph once, however many passages state it. Oxigraph's own union
 repeats a triple once per graph stating it, so a coopgraph store, in memory or on disk, holds
 the merge as its stored default graph and is queried without the union. These three functions
 are the only code that writes it: the in-memory store (:func:`coopgraph.queries.oxigraph_store`),
-``build --store`` and ``update --store`` (:mod:`coopgraph.fastbuild`) and the presentation graph
+``build --store`` and ``update --store`` (:mod:`coopgraph.storebuild`) and the presentation graph
 (:func:`coopgraph.presentation.refresh`) all keep it in step through them.
 """
 

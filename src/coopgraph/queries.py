@@ -430,8 +430,8 @@ def from_oxigraph(term: Any) -> Node | None:
 
 
 def to_oxigraph(term: Node) -> Any:
-    """An rdflib term as the equivalent pyoxigraph term (the conversion the fast engines use)."""
-    from coopgraph.fastreason import to_ox
+    """An rdflib term as the equivalent pyoxigraph term (the conversion coopgraph's engines use)."""
+    from coopgraph.rules import to_ox
 
     try:
         return to_ox(term)

@@ -33,7 +33,7 @@ class ReasoningResult:
 
     inferred: Graph
     findings: list[str] = field(default_factory=list)
-    engine: str = "coopgraph"  # "coopgraph" (coopgraph.fastreason) or "owlrl"
+    engine: str = "coopgraph"  # "coopgraph" (coopgraph.rules) or "owlrl"
 
 
 def _closure(graph: Graph) -> list[str]:
@@ -50,19 +50,19 @@ def _closure(graph: Graph) -> list[str]:
 def reason(asserted: Graph, ontology: Graph, *, reference: bool = False) -> ReasoningResult:
     """Compute the OWL-RL closure of data + ontology and return the new, meaningful triples.
 
-    The project's own OWL 2 RL engine (:mod:`coopgraph.fastreason`) runs by default: it computes
+    The project's own OWL 2 RL engine (:mod:`coopgraph.rules`) runs by default: it computes
     owlrl's closure and findings (tests/test_scale.py compares them) semi-naively, in a fraction
     of owlrl's time. ``reference=True`` runs owlrl itself; so does an ontology (or data) using
-    a construct the fast engine does not implement.
+    a construct coopgraph's engine does not implement.
     """
     if not reference:
-        from coopgraph import fastreason as fr
+        from coopgraph import rules as fr
 
         try:
             fast = fr.reason_triples(fr.graph_to_ox(asserted), fr.rules_for(ontology))
             return ReasoningResult(inferred=fast.to_rdflib(), findings=fast.findings)
         except fr.UnsupportedAxiom:
-            pass  # owlrl below gives the answer the fast engine cannot
+            pass  # owlrl below gives the answer coopgraph's engine cannot
     closure = Graph()
     for t in ontology:
         closure.add(t)

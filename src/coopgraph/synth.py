@@ -380,7 +380,7 @@ def _inject(out: _Out, rnd: random.Random, k: int, agencies: list[dict], people:
             found.append(Violation(kind, m, f"{DCT}date", "NodeConstraintComponent", "date as a plain string"))
         elif kind == "two-signing-dates":
             # cg:signedOn is functional: owlrl then infers sameAs between the two dates and
-            # replicates every statement using them, which the fast reasoner must match.
+            # replicates every statement using them, which coopgraph's reasoner must match.
             agr = iri("agreement", f"two-dates-{n}")
             out.add(g, agr, RDF_TYPE, cg("Agreement"))
             out.add(g, agr, LABEL, lit(f"Thỏa thuận hai ngày ký {n}", "vi"))

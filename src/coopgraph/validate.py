@@ -60,7 +60,7 @@ class ValidationReport:
     """The outcome of validation; only violations make the data non-conforming."""
 
     results: list[ValidationResult] = field(default_factory=list)
-    #: which SHACL engine produced it: "coopgraph" (coopgraph.fastvalidate) or "pyshacl"
+    #: which SHACL engine produced it: "coopgraph" (coopgraph.shacl) or "pyshacl"
     engine: str = field(default="coopgraph", compare=False)
 
     @property
@@ -149,11 +149,11 @@ def validate(
 ) -> ValidationReport:
     """Validate asserted data against the shapes (default: the project's) with the ontology merged in.
 
-    The project's own SHACL engine (:mod:`coopgraph.fastvalidate`) runs by default: it gives
+    The project's own SHACL engine (:mod:`coopgraph.shacl`) runs by default: it gives
     pySHACL's results (tests/test_scale.py compares the two on the seed data, every shape
     fixture and a synthetic graph with injected violations) in a fraction of the time.
     ``reference=True`` runs pySHACL itself, for anyone who wants its report; so does a shapes
-    graph using a feature the fast engine does not implement (the report's ``engine`` says
+    graph using a feature coopgraph's engine does not implement (the report's ``engine`` says
     which ran).
     """
     from coopgraph.load import load_ontology, load_shapes
@@ -163,14 +163,14 @@ def validate(
     if len(shapes) == 0:
         return ValidationReport()
     if not reference:
-        from coopgraph import fastreason as fr
-        from coopgraph import fastvalidate as fv
+        from coopgraph import rules as fr
+        from coopgraph import shacl as fv
 
         try:
             located = {fr.to_ox(node): files for node, files in (origins or {}).items()}
             return fv.validate_triples(fr.graph_to_ox(_union(data)), shapes, ontology, located)
         except fv.UnsupportedShape:
-            pass  # pySHACL below gives the answer the fast engine cannot
+            pass  # pySHACL below gives the answer coopgraph's engine cannot
     merged = Graph()
     for graph in (_union(data), ontology):
         for t in graph:

@@ -88,7 +88,7 @@ UNSUPPORTED = {
 
 
 class UnsupportedAxiom(CoopgraphError):
-    """The ontology uses an OWL construct the fast reasoner does not implement."""
+    """The ontology uses an OWL construct coopgraph's reasoner does not implement."""
 
     exit_code = 2
 
@@ -176,8 +176,8 @@ def _check_supported(ontology: Graph) -> None:
         for term in (p, o):
             if isinstance(term, RURIRef) and str(term) in UNSUPPORTED:
                 raise UnsupportedAxiom(
-                    f"the fast reasoner does not implement {term.n3()} (used by {s.n3()}); "
-                    "use the reference reasoner (coopgraph.reason) or extend coopgraph.fastreason"
+                    f"coopgraph's reasoner does not implement {term.n3()} (used by {s.n3()}); "
+                    "use the reference reasoner (coopgraph.reason) or extend coopgraph.rules"
                 )
 
 
@@ -601,7 +601,7 @@ def schema_subjects(triples: Iterable[Triple]) -> set[Term]:
 
 
 @dataclass
-class FastResult:
+class RulesResult:
     """Inferred triples (filtered like reason.py), the size of the full closure, and findings."""
 
     inferred: set[Triple]
@@ -619,7 +619,7 @@ class FastResult:
 
 
 def reason_triples(asserted: Iterable[Triple], rules: Rules | None = None,
-                   progress: Progress | None = None) -> FastResult:
+                   progress: Progress | None = None) -> RulesResult:
     """Closure of ontology + ``asserted``, filtered like :func:`coopgraph.reason.reason`."""
     rules = rules or project_rules()
     asserted = asserted if isinstance(asserted, set) else set(asserted)
@@ -635,7 +635,7 @@ def reason_triples(asserted: Iterable[Triple], rules: Rules | None = None,
         if t in asserted or t in rules.ontology:
             continue
         (noise if is_noise(t, schema, data_bnodes) else inferred).add(t)
-    return FastResult(inferred=inferred, closure_size=len(facts.all), noise=noise,
+    return RulesResult(inferred=inferred, closure_size=len(facts.all), noise=noise,
                       findings=findings(asserted, rules, facts.all))
 
 
@@ -663,7 +663,7 @@ def findings(asserted: set[Triple], rules: Rules, closure: set[Triple]) -> list[
     for t in asserted:
         for term in (t[1], t[2]):
             if term in UNSUPPORTED_IN_DATA:
-                raise UnsupportedAxiom(f"the fast reasoner does not check {term} in data (used by {t[0]}); "
+                raise UnsupportedAxiom(f"coopgraph's reasoner does not check {term} in data (used by {t[0]}); "
                                        "run the reference reasoner (--reference)")
     out: set[str] = set()
     for s in (t[0] for t in closure if t[1] == TYPE and t[2] == NOTHING):

@@ -35,7 +35,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from coopgraph.errors import CoopgraphError
-from coopgraph.fastreason import canonical, graph_to_ox, to_ox
+from coopgraph.rules import canonical, graph_to_ox, to_ox
 from coopgraph.namespaces import RDF, RDFS, SH, XSD, curie
 from coopgraph.validate import _SEVERITY_ORDER, ValidationReport, ValidationResult
 
@@ -68,7 +68,7 @@ _LEXICAL = {
 
 
 class UnsupportedShape(CoopgraphError):
-    """A shape uses a SHACL feature the fast validator does not implement."""
+    """A shape uses a SHACL feature coopgraph's validator does not implement."""
 
     exit_code = 2
 
@@ -121,7 +121,7 @@ class ShapesGraph:
             s.path = self._path(path)
         for p, o in g.predicate_objects(node):
             if p in _UNSUPPORTED:
-                raise UnsupportedShape(f"shape {node.n3()} uses {p.n3()}, which the fast validator does not support")
+                raise UnsupportedShape(f"shape {node.n3()} uses {p.n3()}, which coopgraph's validator does not support")
             if p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
                 s.targets.append((p, to_ox(o)))
             elif p == SH.property:
@@ -137,7 +137,7 @@ class ShapesGraph:
             elif p in _CONSTRAINT_PARAMS:
                 s.params.setdefault(p, []).append(o)
             elif p not in _IGNORED and str(p).startswith(str(SH)):
-                raise UnsupportedShape(f"shape {node.n3()} uses {p.n3()}, which the fast validator does not support")
+                raise UnsupportedShape(f"shape {node.n3()} uses {p.n3()}, which coopgraph's validator does not support")
         for p, args in sorted(s.params.items(), key=lambda kv: str(kv[0])):
             code = str(p).rsplit("#", 1)[-1]
             if code in ("flags", "qualifiedMinCount", "qualifiedMaxCount"):

@@ -1,7 +1,7 @@
-"""The fast build: a persistent pyoxigraph store with asserted and inferred graphs, kept up to date.
+"""The store build: a persistent pyoxigraph store with asserted and inferred graphs, kept up to date.
 
 ``coopgraph build --store DIR`` loads the data with pyoxigraph's parsers, validates it with
-:mod:`coopgraph.fastvalidate`, reasons with :mod:`coopgraph.fastreason` and writes an on-disk
+:mod:`coopgraph.shacl`, reasons with :mod:`coopgraph.rules` and writes an on-disk
 store, so that ``coopgraph query NAME --store DIR`` opens it in milliseconds and re-parses and
 re-reasons nothing. ``coopgraph update --store DIR FILE...`` adds or replaces sources.
 
@@ -48,8 +48,8 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from coopgraph import __version__, defaultgraph
-from coopgraph import fastreason as fr
-from coopgraph import fastvalidate as fv
+from coopgraph import rules as fr
+from coopgraph import shacl as fv
 from coopgraph import presentation
 from coopgraph.errors import CoopgraphError, InvalidData, UsageError
 from coopgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH

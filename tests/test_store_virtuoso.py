@@ -40,18 +40,15 @@ VIRTUOSO_DIFFERS: dict[str, str] = {
     "conflicts": _BOOLEAN,
     "people-met": ("Virtuoso 7.2.5 joins on a variable that BIND left unbound (BIND(?person AS ?personA) with "
                    "?person unbound) as on SQL NULL; SPARQL joins it with any value: no rows"),
+    "agency-hierarchy": ("Virtuoso 7.2.5 answers 500: 'Error SQ074: Line 53:' with no message, on the query "
+                         "with its ?xLabel columns expanded (the label lookups after a transitive path)"),
+    "connection": ("Virtuoso 7.2.5 answers 400: 'SP031: SPARQL compiler: Internal error: ssg_print_retval(): "
+                   "selid is used outside its scope', a compiler error on the expanded query"),
     "agency-names": ("12 more rows on Virtuoso: label rows whose text is also a cg:Name's, which "
                      "FILTER(?form = 'name' || NOT EXISTS {...}) removes elsewhere; cause not isolated "
                      "(the same NOT EXISTS alone agrees)"),
 }
 
-#: Seen failing on Virtuoso once the 16 development articles were merged (42 sources; 2026-12-02),
-#: not yet isolated: agency-hierarchy got HTTP 500, connection HTTP 400 (Virtuoso 37000), and the
-#: push-and-query-by-name and wrong-password checks then failed too. Not strict: a run where
-#: Virtuoso answers them passes. Listed as open work in docs/triple-stores.md.
-NOT_ISOLATED = ("Virtuoso fails this since the data grew to 42 sources (HTTP 500/400 or a store that "
-                "stopped answering); cause not isolated yet")
-VIRTUOSO_UNISOLATED = {"agency-hierarchy", "connection"}
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +100,6 @@ def test_every_named_query_matches_embedded(virtuoso: Virtuoso, pushed, real_gra
                                             request: pytest.FixtureRequest) -> None:
     if name in VIRTUOSO_DIFFERS:
         request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_DIFFERS[name], strict=True))
-    elif name in VIRTUOSO_UNISOLATED:
-        request.applymarker(pytest.mark.xfail(reason=NOT_ISOLATED, strict=False))
     _ensure_up(virtuoso, real_graph)
     try:
         remote = remote_run(virtuoso.sparql, name, default_graph=pushed.default_graph, timeout=60)
@@ -114,7 +109,6 @@ def test_every_named_query_matches_embedded(virtuoso: Virtuoso, pushed, real_gra
     assert rows_of_result(remote) == embedded_rows(real_graph, name)
 
 
-@pytest.mark.xfail(reason=NOT_ISOLATED, strict=False)
 def test_cli_push_with_digest_auth_then_query_by_name(virtuoso: Virtuoso, real_build: Path, real_graph) -> None:  # noqa: ANN001
     _ensure_up(virtuoso, real_graph)
     env = {"COOPGRAPH_HOME": str(ROOT)}
@@ -134,7 +128,6 @@ def test_cli_push_with_digest_auth_then_query_by_name(virtuoso: Virtuoso, real_b
         assert len(out.stdout.splitlines()) - 1 == len(expected)
 
 
-@pytest.mark.xfail(reason=NOT_ISOLATED, strict=False)
 def test_wrong_password_is_one_line_exit_2(virtuoso: Virtuoso, real_build: Path, real_graph) -> None:  # noqa: ANN001
     _ensure_up(virtuoso, real_graph)
     done = run_cli("push", "--build", str(real_build), "--endpoint", virtuoso.gsp, "--user", "dba:wrong",

@@ -73,6 +73,12 @@ def diag(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
+def warn(message: str) -> None:
+    """A warning on stderr, even with ``--quiet``: something the user must act on (a store that
+    put the default graph elsewhere), which silencing progress and timings must not hide."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def _open_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--build", metavar="DIR",
                         help="read a finished build (or a store folder) instead of the data files")
@@ -250,7 +256,7 @@ def registrars() -> list[Register]:
 
 
 def _plugin_failed(name: str, error: BaseException) -> None:
-    diag(f"coopgraph: warning: commands from {name} unavailable: {type(error).__name__}: {error}")
+    warn(f"coopgraph: warning: commands from {name} unavailable: {type(error).__name__}: {error}")
 
 
 def _guarded(name: str, register: Register) -> Register:

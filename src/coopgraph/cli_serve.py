@@ -12,7 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
-from coopgraph.cli import add_command, diag
+from coopgraph.cli import add_command, diag, warn
 from coopgraph.errors import UsageError
 
 
@@ -63,7 +63,7 @@ def _cmd_push(args: argparse.Namespace) -> int:
         raise
     sys.stdout.write(report.to_text(quiet=args.quiet))
     if report.warning:
-        diag(report.warning)  # even with --quiet: without it the named queries find nothing
+        warn(report.warning)  # even with --quiet: without it the named queries find nothing
     return 0
 
 

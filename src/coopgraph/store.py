@@ -203,7 +203,7 @@ def _exchange(url: str, method: str, body: bytes | None, headers: Mapping[str, s
         with deadline, deadline.opener(*_auth_handlers(url, user)).open(request, timeout=timeout) as response:
             return response.read()
     except urllib.error.HTTPError as e:
-        detail = " ".join(e.read(500).decode("utf-8", "replace").split()) if not deadline.expired else ""
+        detail = _error_detail(e.read(4000)) if not deadline.expired else ""
         error = RemoteError if e.code >= 500 else QueryError
         raise error(f"HTTP {e.code} {e.reason} from {url}" + (f": {detail}" if detail else "")) from None
     except (OSError, http.client.HTTPException) as e:  # URLError, timeouts, resets, a cut-off answer
@@ -212,6 +212,17 @@ def _exchange(url: str, method: str, body: bytes | None, headers: Mapping[str, s
         if isinstance(e, urllib.error.URLError):
             raise RemoteError(f"cannot reach {url}: {e.reason}") from None
         raise RemoteError(f"no answer from {url}: {type(e).__name__}") from None
+
+
+def _error_detail(body: bytes) -> str:
+    """The cause a store states in an error response, on one line, without the query it echoes.
+
+    Virtuoso answers ``Virtuoso 37000 Error SP031: ...`` and then repeats the whole query after
+    ``SPARQL query:``; with the project's prefixes first, a cut at a fixed length kept only them.
+    """
+    text = " ".join(body.decode("utf-8", "replace").split())
+    text = text.split(" SPARQL query:", 1)[0].strip()
+    return text if len(text) <= 500 else text[:500] + "…"
 
 
 _DIGESTS: dict[tuple[str, str], tuple[urllib.request.HTTPDigestAuthHandler, dict[str, str]]] = {}

@@ -36,8 +36,6 @@ def test_every_named_query_answers_alike_on_the_store(store_graph, real_graph, n
     assert on_store.sorted_rows() == run(real_graph, name, library=LIBRARY, engine="oxigraph").sorted_rows()
 
 
-@pytest.mark.xfail(strict=False, reason="since the data grew to 42 sources one of these names has several exact "
-                   "matches in the store, so resolve reads the full index (the resolved IRIs still agree)")
 def test_names_resolve_on_the_store_without_reading_it_whole(real_store: Path, real_graph) -> None:  # noqa: ANN001
     graph = coopgraph.open(real_store)
     for name in ("SAC", "STAMEQ", "Lê Xuân Định", "Pu Chun", "person/bo-thuan", "cg:Agency"):

@@ -431,7 +431,8 @@ class CoopGraph:
             primary = {m for m in found if any(
                 next(iter(store.quads_for_pattern(ox.NamedNode(m), typed, ox.NamedNode(str(c)), None)), None)
                 for c in PRIMARY_CLASSES)}
-            found = primary if len(primary) == 1 else found
+            # one agency (or one owl:sameAs cluster of it, source-named IRIs): that is meant
+            found = primary if primary and len({self.canonical(m) for m in primary}) == 1 else found
         return found
 
     def canonical(self, iri: URIRef) -> URIRef:

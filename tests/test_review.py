@@ -201,3 +201,36 @@ def test_candidates_for_the_entity_search(real_graph) -> None:  # noqa: ANN001
     assert real_graph.candidates("SAMR")[0] == ID["org/samr"]
     assert ID["org/kpc"] in real_graph.candidates("korea productivity")
     assert real_graph.candidates("zzqx-no-such-name") == []
+
+
+def test_a_link_is_replaced_by_another_links_entity_or_one_this_draft_proposes() -> None:
+    from coopgraph.cli_review import _pairs
+    from coopgraph.errors import UsageError
+
+    draft = make_draft()
+    new = draft.find("m1").entity  # an agency the draft proposes: not in any graph yet
+
+    def unknown(name: str) -> URIRef:
+        raise UsageError(f"no entity named {name!r}")
+
+    assert review.resolve_in_draft(draft, "m1", unknown) == new  # another link's key
+    assert review.resolve_in_draft(draft, "org/directorate-for-standards-metrology-and-quality", unknown) == new
+    assert review.resolve_in_draft(draft, "directorate for standards, metrology and quality", unknown) == new
+    assert review.resolve_in_draft(draft, "Directorate for Standards, Metrology and Quality",
+                                   lambda name: STAMEQ) == STAMEQ  # a known entity of that name wins
+    with pytest.raises(UsageError, match="no entity named 'Nowhere'"):
+        review.resolve_in_draft(draft, "Nowhere", unknown)
+    # several replacements in one option; a comma inside a name stays in the name
+    assert _pairs("m2=m1,m3=Directorate for Standards, Metrology and Quality") == [
+        ("m2", "m1"), ("m3", "Directorate for Standards, Metrology and Quality")]
+    for bad in ("STAMEQ", "m1=", "m1=STAMEQ,m2="):
+        with pytest.raises(UsageError, match="write KEY=NAME"):
+            _pairs(bad)
+
+
+def test_replace_takes_several_pairs_and_the_drafts_own_entities(project: Path, draft_file: Path) -> None:
+    proc = cli(project, "review", str(draft_file), "--replace", "m2=m1,m3=STAMEQ")
+    assert proc.returncode == 0, proc.stderr
+    draft = read_draft(draft_file)
+    assert draft.find("m2").replaced_by == draft.find("m1").entity
+    assert draft.find("m3").replaced_by == STAMEQ or draft.find("m3").entity == STAMEQ

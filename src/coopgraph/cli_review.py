@@ -11,6 +11,7 @@ Every decision goes through :mod:`coopgraph.review`, as the browser's do.
 from __future__ import annotations
 
 import argparse
+import re
 import os
 import shlex
 import subprocess
@@ -85,13 +86,28 @@ def _keys(text: str) -> list[str]:
     return [k for k in (part.strip() for part in text.replace(" ", ",").split(",")) if k]
 
 
+def _pairs(spec: str) -> list[tuple[str, str]]:
+    """``m1=STAMEQ,m4=m2`` as its pairs; a comma inside a name ("Ministry of Industry, Trade")
+    stays in the name, since only a part with ``=`` starts a new pair."""
+    pairs: list[list[str]] = []
+    for part in spec.split(","):
+        key, sep, name = part.partition("=")
+        if sep and re.fullmatch(r"\s*[A-Za-z]+\d+\s*", key):
+            pairs.append([key.strip(), name])
+        elif pairs:
+            pairs[-1][1] += "," + part
+        else:
+            raise UsageError(f"--replace {spec!r}: write KEY=NAME, for example m1=STAMEQ (m1=STAMEQ,m4=SAMR for several)")
+    if not pairs or any(not name.strip() for _, name in pairs):
+        raise UsageError(f"--replace {spec!r}: write KEY=NAME, for example m1=STAMEQ (m1=STAMEQ,m4=SAMR for several)")
+    return [(key, name.strip()) for key, name in pairs]
+
+
 def _scripted(args: argparse.Namespace, draft: Draft, resolve: Callable[[str], URIRef]) -> None:
     """Apply every option to ``draft`` in memory; any error leaves the file as it was."""
     for spec in args.replace or []:
-        key, sep, name = spec.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--replace {spec!r}: write KEY=NAME, for example m1=STAMEQ")
-        review.replace_link(draft, key.strip(), resolve(name.strip()))
+        for key, name in _pairs(spec):
+            review.replace_link(draft, key, review.resolve_in_draft(draft, name, resolve))
     for spec in args.correct or []:
         key, sep, file = spec.partition("=")
         if not sep:
@@ -172,10 +188,10 @@ class Terminal:
                         continue
                     review.correct(self.draft, item.key, text)
                 elif answer == "l" and item.what == "link":
-                    name = self.ask("entity (name, abbreviation or short IRI; empty to cancel) > ")
+                    name = self.ask("entity (name, abbreviation, short IRI or another link's key; empty to cancel) > ")
                     if not name or not name.strip():
                         continue
-                    entity = self.resolve(name.strip())
+                    entity = review.resolve_in_draft(self.draft, name, self.resolve)
                     review.replace_link(self.draft, item.key, entity)
                     print(f"  {item.key} -> {review.short_iri(str(entity))}")
                 elif answer == "s":
@@ -255,7 +271,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--reset", action="append", metavar="KEYS", help="set these back to pending")
     p.add_argument("--accept-all", action="store_true", help="accept everything still pending")
     p.add_argument("--replace", action="append", metavar="KEY=NAME",
-                   help="link mention KEY to the entity NAME (a name, abbreviation or short IRI), e.g. m1=STAMEQ")
+                   help="link mention KEY to the entity NAME (a name, abbreviation, short IRI, another link's key, or an entity this draft proposes), e.g. m1=STAMEQ or m1=STAMEQ,m4=m2")
     p.add_argument("--correct", action="append", metavar="KEY=FILE",
                    help="replace fact KEY's triples by the Turtle in FILE (- for stdin)")
     p.add_argument("--build", metavar="DIR", help="resolve names in this build (default: build/ or the data files)")

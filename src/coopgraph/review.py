@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,6 +165,35 @@ def replace_link(draft: Draft, key: str, entity: URIRef) -> Link:
     else:
         item.replaced_by, item.decision = URIRef(entity), "corrected"
     return item
+
+
+def resolve_in_draft(draft: Draft, name: str, resolve: Callable[[str], URIRef]) -> URIRef:
+    """The entity ``name`` means when a curator replaces a link: another link's key (``m3``: the
+    same entity as m3), a known entity (``resolve``, the graph's names), or an entity this
+    draft proposes, by its IRI or a mention of it (a new agency named twice, linked twice).
+
+    A new entity is not in the graph yet, so the graph alone could not name it; a known one
+    wins over a new one of the same name.
+    """
+    from coopgraph.dataset import normalize
+    from coopgraph.errors import UsageError
+    from coopgraph.namespaces import short_iri as iri_of
+
+    text = name.strip()
+    links = {link.key: link for link in draft.links}
+    if text in links:
+        return links[text].replaced_by or links[text].entity
+    proposed = {link.entity for link in draft.links if link.new}
+    iri = iri_of(text)
+    if iri is not None and iri in proposed:
+        return iri
+    try:
+        return resolve(text)
+    except UsageError:
+        named = {link.entity for link in draft.links if link.new and normalize(link.mention) == normalize(text)}
+        if len(named) == 1:
+            return next(iter(named))
+        raise
 
 
 def correct(draft: Draft, key: str, turtle: str) -> Fact:

@@ -134,7 +134,7 @@ class ReviewSite:
                     name = form.get("entity", "").strip()
                     if not name:
                         raise CoopgraphError("type a name, an abbreviation or a short IRI such as org/stameq")
-                    review.replace_link(draft, key, graph.resolve(name))
+                    review.replace_link(draft, key, review.resolve_in_draft(draft, name, graph.resolve))
                 else:
                     raise HttpError(400, f"unknown operation {op!r}")
                 review.save(draft, path)

@@ -9,6 +9,7 @@ draft with every fact accepted validates together with data/.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -419,3 +420,17 @@ def test_a_hope_is_not_a_commitment(known, tmp_path: Path) -> None:
     d = ingest(article, known)
     texts = [str(o) for s, p, o in triples(d, "commitment") if p == CG.text]
     assert texts == ["KPC will send two experts to STAMEQ in June."]
+
+
+def test_an_undated_meeting_iri_carries_no_date_from_the_file_name(known, tmp_path: Path) -> None:
+    """The file name's date is the day the article appeared, not the meeting's: it stays out."""
+    article = tmp_path / "agency-news-2024-05-17-visit.txt"
+    article.write_text("STAMEQ and the Korea Productivity Center (KPC) held a meeting on cooperation in "
+                       "standardization and productivity.\n", encoding="utf-8")
+    draft = ingest(article, known)
+    meetings = {str(s) for f in draft.facts for s, p, o in f.triples if p == RDF.type and o == CG.Meeting}
+    assert meetings, "the meeting is drafted"
+    for iri in meetings:
+        slug = iri.rsplit("/", 1)[-1]
+        assert slug.startswith("undated-agency-news-visit--"), slug
+        assert not re.search(r"20\d\d", slug), slug

@@ -9,6 +9,8 @@ validates with the project's shapes like any other source.
 
 from __future__ import annotations
 
+import re
+
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS
 from rdflib.term import Node
@@ -105,12 +107,20 @@ def _iri(kind: str, *parts: str) -> URIRef:
     return ID[f"{kind}/" + "--".join(slugify(p) for p in parts)]
 
 
+_DATE_IN_SLUG = re.compile(r"(?<![0-9])(?:19|20)\d{2}(?:-?\d{2}){0,2}(?![0-9])")
+
+
 def _event_slug(e: EventFinding, slug: str, n: int) -> str:
+    """A dated event's slug starts with its date, as the IRI rule says; an undated one's with
+    ``undated-`` and the source's slug without the dates a file name often carries (its
+    publication day): an IRI carries no precision its source lacks, and a meeting the article
+    does not date must not read as held on the day the article appeared."""
     orgs = [x for x in e.participants if x.kind == "org"][:2]
     what = "-".join(entity_slug(x)[:24] for x in orgs) or "event"
     if e.date:
         return f"{e.date}-{what}-{e.type}"
-    return f"{slug}--{what}-{e.type}-{n}"
+    rest = "-".join(part for part in _DATE_IN_SLUG.sub("", slug).split("-") if part) or "article"
+    return f"undated-{rest}--{what}-{e.type}-{n}"
 
 
 def build_draft(article: Article, slug: str, passages: list[Passage], mentions: list[Mention],

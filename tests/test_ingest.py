@@ -434,3 +434,17 @@ def test_an_undated_meeting_iri_carries_no_date_from_the_file_name(known, tmp_pa
         slug = iri.rsplit("/", 1)[-1]
         assert slug.startswith("undated-agency-news-visit--"), slug
         assert not re.search(r"20\d\d", slug), slug
+
+
+def test_the_title_skips_timestamps_mastheads_and_date_labels() -> None:
+    from coopgraph.ingest.passages import split_passages, title_of
+
+    def title(*lines: str) -> str | None:
+        return title_of(split_passages("\n".join(lines) + "\n"))
+
+    headline = "Ruritania and Freedonia sign a memorandum on metrology"
+    assert title("Cập nhật : 03/02/2031 , 10:45(GMT +7)", headline, "Body text follows here.") == headline
+    assert title("12 марта 2031, 09:10", "Фото пресс-службы", "Ведомства подписали меморандум о сотрудничестве") == \
+        "Ведомства подписали меморандум о сотрудничестве"
+    assert title("某某日报", "张三", "2031-03-12 09:10", "某国标准局与某国计量院签署合作备忘录") == "某国标准局与某国计量院签署合作备忘录"
+    assert title(f" date 2031-03-12 {headline}", "Body.") == headline

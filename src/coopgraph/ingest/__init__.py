@@ -69,7 +69,7 @@ def ingest(
     from coopgraph.ingest.dates import published_date
     from coopgraph.ingest.facts import find_facts
     from coopgraph.ingest.mentions import detect, resolve
-    from coopgraph.ingest.passages import split_passages
+    from coopgraph.ingest.passages import split_passages, title_of
     from coopgraph.ingest.text import read_article
 
     path = Path(path)
@@ -79,7 +79,7 @@ def ingest(
     if published is None and dateline is not None:
         published = dateline[0]
     passages = split_passages(article.text, article.body_line)
-    title = next((p.text for p in passages if len(p.text) <= 300), None)
+    title = title_of(passages)
     body_start = sum(len(line) + 1 for line in lines[: article.body_line - 1])
     mentions = detect(article.text, article.lang, known, body_start)
     existing = set(known.entities)

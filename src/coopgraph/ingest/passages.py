@@ -70,3 +70,35 @@ def split_passages(text: str, first_line: int = 1) -> list[Passage]:
                 passages.append(Passage(number, i, line[a:b], offset + a))
         offset += len(line) + 1
     return passages
+
+
+#: A label word and an ISO date (a scraper's "date 2021-06-24", "Published 2021-06-24 10:15")
+#: before a headline on the same line: not part of the title.
+_DATE_PREFIX = re.compile(r"^\W*(?:[^\W\d_]+\s+)?\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _looks_like_title(text: str) -> bool:
+    """Whether a line reads as a headline, not as the page furniture above one.
+
+    A timestamp or an update line ("Updated: 17/09/2018, 15:09 (GMT+7)") is mostly digits and
+    signs; a masthead, a byline or a photo credit is a word or two (in Chinese a few characters).
+    """
+    compact = re.sub(r"\s", "", text)
+    letters = sum(c.isalpha() for c in compact)
+    if not compact or letters < 0.6 * len(compact):
+        return False
+    cjk = len(_CJK.findall(compact))
+    if cjk * 2 >= letters:
+        return cjk >= 8
+    return len(re.findall(r"[^\W\d_]+", text)) >= 4
+
+
+def title_of(passages: list[Passage], look: int = 6) -> str | None:
+    """The article's title as its own words: the first of its opening passages that reads as a
+    headline (a leading date label cut off), else its first passage short enough to be one."""
+    for p in passages[:look]:
+        text = _DATE_PREFIX.sub("", p.text).strip()
+        if len(text) <= 400 and _looks_like_title(text):
+            return text
+    return next((p.text for p in passages if len(p.text) <= 300), None)

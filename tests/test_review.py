@@ -234,3 +234,34 @@ def test_replace_takes_several_pairs_and_the_drafts_own_entities(project: Path, 
     draft = read_draft(draft_file)
     assert draft.find("m2").replaced_by == draft.find("m1").entity
     assert draft.find("m3").replaced_by == STAMEQ or draft.find("m3").entity == STAMEQ
+
+
+def test_a_fact_the_drafter_missed_is_added_for_its_passage() -> None:
+    draft = make_draft()
+    listed = review.passages(draft)
+    assert [key for key, *_ in listed] == ["L3", "L5", "L7", "L9"]
+    before = len(draft.facts)
+    turtle = "mtg:2027-stameq-kpc-workshop a cg:Meeting ;\n  rdfs:label \"second STAMEQ–KPC workshop\"@en .\n"
+    fact = review.add_fact(draft, "L9", turtle, words="agreed to hold a second workshop in 2027")
+    assert fact.key == f"f{before + 1}" and fact.decision == "corrected" and fact.quote.startswith("agreed to")
+    assert fact.evidence == ID[f"evidence/{SLUG}/L9"] and len(fact.triples) == 2
+    with pytest.raises(DraftError, match="does not say"):
+        review.add_fact(draft, "L9", turtle, words="agreed to hold three workshops")
+    with pytest.raises(DraftError, match="no passage 'L4'"):
+        review.add_fact(draft, "L4", turtle)
+    with pytest.raises(DraftError, match="the fact added for L9, line"):
+        review.add_fact(draft, "L9", "mtg:x a \n")
+
+
+def test_add_and_passages_from_the_command_line(project: Path, draft_file: Path, tmp_path: Path) -> None:
+    listing = cli(project, "review", str(draft_file), "--passages")
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stdout.splitlines()[0].startswith("L3") and "line 3: STAMEQ and the Korea" in listing.stdout
+    fact = tmp_path / "fact.ttl"
+    fact.write_text("mtg:2027-stameq-kpc-workshop a cg:Meeting .\n", encoding="utf-8")
+    done = cli(project, "review", str(draft_file), "--add", f"L9={fact}", "--words", "a second workshop in 2027")
+    assert done.returncode == 0, done.stderr
+    added = read_draft(draft_file).facts[-1]
+    assert added.quote == "a second workshop in 2027" and added.decision == "corrected"
+    alone = cli(project, "review", str(draft_file), "--words", "a second workshop")
+    assert alone.returncode == 2 and "--words goes with --add" in alone.stderr

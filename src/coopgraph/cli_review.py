@@ -108,6 +108,12 @@ def _scripted(args: argparse.Namespace, draft: Draft, resolve: Callable[[str], U
     for spec in args.replace or []:
         for key, name in _pairs(spec):
             review.replace_link(draft, key, review.resolve_in_draft(draft, name, resolve))
+    for spec in args.add or []:
+        key, sep, file = spec.partition("=")
+        if not sep or not key.strip() or not file:
+            raise UsageError(f"--add {spec!r}: write PASSAGE=FILE, for example L5-s1=fact.ttl (- for stdin)")
+        text = sys.stdin.read() if file == "-" else _read(Path(file))
+        review.add_fact(draft, key.strip(), text, words=args.words)
     for spec in args.correct or []:
         key, sep, file = spec.partition("=")
         if not sep:
@@ -244,10 +250,17 @@ def _cmd_review(args: argparse.Namespace) -> int:
     if args.list:
         sys.stdout.write(_list(draft))
         return 0
+    if args.passages:
+        for key, _, locator, text, cited in review.passages(draft):
+            mark = "cited" if cited else "no fact"
+            sys.stdout.write(f"{key:<8} {mark:<8} {locator}: {text[:100]}{'…' if len(text) > 100 else ''}\n")
+        return 0
     if args.status:
         sys.stdout.write(review.status_text(draft))
         return 0
-    if any((args.accept, args.reject, args.reset, args.replace, args.correct, args.accept_all)):
+    if args.words and not args.add:
+        raise UsageError("--words goes with --add: the exact words of the passage the added fact quotes")
+    if any((args.accept, args.reject, args.reset, args.replace, args.correct, args.add, args.accept_all)):
         _scripted(args, draft, resolve)
         review.save(draft, path)
         sys.stdout.write(review.status_text(draft))
@@ -274,6 +287,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="link mention KEY to the entity NAME (a name, abbreviation, short IRI, another link's key, or an entity this draft proposes), e.g. m1=STAMEQ or m1=STAMEQ,m4=m2")
     p.add_argument("--correct", action="append", metavar="KEY=FILE",
                    help="replace fact KEY's triples by the Turtle in FILE (- for stdin)")
+    p.add_argument("--passages", action="store_true",
+                   help="list every passage of the source (key, cited or not, words), and stop")
+    p.add_argument("--add", action="append", metavar="PASSAGE=FILE",
+                   help="add a fact the draft missed: the Turtle in FILE (- for stdin), cited to PASSAGE (L5-s1)")
+    p.add_argument("--words", metavar="TEXT",
+                   help="with --add: the passage's exact words that state the fact (default: the whole passage)")
     p.add_argument("--build", metavar="DIR", help="resolve names in this build (default: build/ or the data files)")
     p.add_argument("--data", metavar="FILE", nargs="+", help="resolve names in these data files")
     p.add_argument("--no-curation", action="store_true", help=argparse.SUPPRESS)

@@ -212,6 +212,56 @@ def correct(draft: Draft, key: str, turtle: str) -> Fact:
     return item
 
 
+def passages(draft: Draft) -> list[tuple[str, URIRef, str, str, bool]]:
+    """Every passage of the draft's source, in reading order: (key, IRI, locator, exact words,
+    whether a fact cites it). The key is the passage IRI's last segment (``L5-s1``)."""
+    cited = {fact.evidence for fact in draft.facts}
+    found = sorted({s for s, p, o in draft.source_triples if p == CG.quote and isinstance(s, URIRef)},
+                   key=lambda iri: _reading_order(draft, iri))
+    out = []
+    for iri in found:
+        locator, text = passage_info(draft, iri)
+        out.append((str(iri).rsplit("/", 1)[-1], iri, locator, text or "", iri in cited))
+    return out
+
+
+def _reading_order(draft: Draft, iri: URIRef) -> tuple[int, int, str]:
+    line = sentence = 0
+    for s, p, o in draft.source_triples:
+        if s == iri and p == CG.line:
+            line = int(str(o))
+        elif s == iri and p == CG.sentence:
+            sentence = int(str(o))
+    return (line, sentence, str(iri))
+
+
+def add_fact(draft: Draft, passage: str, turtle: str, words: str | None = None, kind: str = "added") -> Fact:
+    """A fact the drafter missed, written by the curator for one passage of the source.
+
+    ``passage`` is the passage's key (``L5-s1``), its IRI, or ``L5`` for a line of one
+    sentence. The fact quotes ``words`` (exact words of the passage; default: the whole
+    passage) and is kept at merge like a corrected one; its Turtle is checked as a correction is.
+    """
+    found = passages(draft)
+    match = [x for x in found if passage in (x[0], str(x[1]))]
+    if not match:
+        match = [x for x in found if x[0].split("-s", 1)[0] == passage]
+        if len(match) > 1:
+            keys = ", ".join(x[0] for x in match)
+            raise DraftError(f"passage {passage!r} has {len(match)} sentences: name one ({keys})")
+    if not match:
+        raise DraftError(f"draft {draft.slug}: no passage {passage!r} (see coopgraph review DRAFT --passages)")
+    key, iri, _, text, _ = match[0]
+    quote = " ".join((words or text).split())
+    if " ".join(text.split()).find(quote) < 0:
+        raise DraftError(f"passage {key} does not say {quote!r} word for word")
+    fact = Fact(draft.fact_iri(len(draft.facts) + 1), kind, iri, quote, 1.0, f"added by the curator for {key}")
+    fact.triples = parse_turtle(draft, turtle, f"the fact added for {key}")
+    fact.decision = "corrected"
+    draft.facts.append(fact)
+    return fact
+
+
 def parse_turtle(draft: Draft, text: str, what: str) -> list[Triple]:
     """Triples of a Turtle text a curator wrote, with the data prefixes predeclared."""
     from coopgraph.load import rdflib_quads

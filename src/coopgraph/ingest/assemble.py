@@ -125,8 +125,15 @@ def _event_slug(e: EventFinding, slug: str, n: int) -> str:
 
 def build_draft(article: Article, slug: str, passages: list[Passage], mentions: list[Mention],
                 entities: list[Entity], findings: Findings, published: str | None, title: str | None) -> Draft:
-    """The draft of one article: its source graph, one fact per finding, one link per mention."""
+    """The draft of one article: its source graph, one fact per finding, one link per mention.
+
+    Every passage is in the source graph, also those no fact cites: a curator who reads a
+    sentence the drafter missed adds its fact there (``coopgraph review --add``); merge writes
+    only the passages the kept facts cite.
+    """
     b = _Builder(article, slug, published, title)
+    for p in passages:
+        b.evidence(p)
     lang = article.lang
     by_offset = sorted(passages, key=lambda p: p.start)
 

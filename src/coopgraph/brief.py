@@ -27,66 +27,12 @@ from typing import Any
 
 from coopgraph.errors import UsageError
 from coopgraph.namespaces import CG, RDF
+from coopgraph.resources import words as load_words
 
 FORMATS = ("md", "html", "pdf")
 SUB_ORGANIZATION_OF = "http://www.w3.org/ns/org#subOrganizationOf"
 
-WORDS: dict[str, dict[str, Any]] = {
-    "en": {
-        "title": "Brief: {name}", "data": "data as of {date}", "made": "made with coopgraph",
-        "who": "Who it is", "names": "Names", "above": "Part of", "below": "Units under it",
-        "country": "Country", "stated_of": "as stated of {org}", "level": "{n} levels up", "level_down": "{n} levels down",
-        "partners": "Partners", "agreements": "Agreements", "commitments": "Commitments",
-        "timeline": "Timeline", "timeline_note": "meetings, agreements, status reports and changes; commitments are listed above",
-        "people": "People and posts", "sources": "Sources", "none": "none in the data",
-        "no_country": "no country is stated for it or for any organisation above it",
-        "status": "status", "no_status": "no status stated", "at": "at", "about": "about",
-        "also": "with", "signed": "signed", "parties": "parties", "topics": "topics",
-        "attested": "attested {dates}", "valid": "{start}–{end}", "acting": "acting",
-        "page": "page {i} of {n}",
-        "kinds": {"agreement": "agreement", "meeting": "meeting", "meeting signed": "meeting",
-                  "agreement signed": "agreement signed", "commitment": "commitment",
-                  "status report": "status report", "organisational change": "organisational change"},
-        "bound": {"party": "", "through parent organisation": "through {via} (above it)",
-                  "through sub-organisation": "through {via} (under it)"},
-    },
-    "vi": {
-        "title": "Tóm tắt: {name}", "data": "dữ liệu đến {date}", "made": "tạo bằng coopgraph",
-        "who": "Cơ quan", "names": "Tên gọi", "above": "Trực thuộc", "below": "Đơn vị trực thuộc",
-        "country": "Quốc gia", "stated_of": "theo nguồn về {org}", "level": "cách {n} cấp", "level_down": "dưới {n} cấp",
-        "partners": "Đối tác", "agreements": "Thỏa thuận", "commitments": "Cam kết",
-        "timeline": "Dòng thời gian", "timeline_note": "cuộc họp, thỏa thuận, báo cáo tình trạng và thay đổi tổ chức; "
-                                                      "cam kết xem ở trên",
-        "people": "Nhân sự và chức vụ", "sources": "Nguồn", "none": "dữ liệu không có",
-        "no_country": "không nguồn nào nêu quốc gia của cơ quan hay của cơ quan cấp trên",
-        "status": "tình trạng", "no_status": "chưa nêu tình trạng", "at": "tại", "about": "về",
-        "also": "cùng", "signed": "ký", "parties": "các bên", "topics": "chủ đề",
-        "attested": "ghi nhận {dates}", "valid": "{start}–{end}", "acting": "quyền",
-        "page": "trang {i}/{n}",
-        "kinds": {"agreement": "thỏa thuận", "meeting": "cuộc họp", "agreement signed": "ký thỏa thuận",
-                  "commitment": "cam kết", "status report": "báo cáo tình trạng",
-                  "organisational change": "thay đổi tổ chức"},
-        "bound": {"party": "", "through parent organisation": "qua {via} (cấp trên)",
-                  "through sub-organisation": "qua {via} (đơn vị trực thuộc)"},
-    },
-    "zh": {
-        "title": "简报：{name}", "data": "数据截至 {date}", "made": "由 coopgraph 生成",
-        "who": "机构概况", "names": "名称", "above": "上级机构", "below": "下属机构",
-        "country": "国家", "stated_of": "据关于{org}的来源", "level": "上 {n} 级", "level_down": "下 {n} 级",
-        "partners": "合作伙伴", "agreements": "协议", "commitments": "承诺",
-        "timeline": "时间线", "timeline_note": "会议、协议、状态报告和机构变动；承诺见上文",
-        "people": "人员与职务", "sources": "来源", "none": "数据中没有",
-        "no_country": "没有来源说明该机构或其上级机构所属国家",
-        "status": "状态", "no_status": "未说明状态", "at": "于", "about": "关于",
-        "also": "与", "signed": "签署", "parties": "各方", "topics": "主题",
-        "attested": "见于 {dates}", "valid": "{start}–{end}", "acting": "代理",
-        "page": "第 {i} 页，共 {n} 页",
-        "kinds": {"agreement": "协议", "meeting": "会议", "agreement signed": "签署协议", "commitment": "承诺",
-                  "status report": "状态报告", "organisational change": "机构变动"},
-        "bound": {"party": "", "through parent organisation": "通过{via}（上级）",
-                  "through sub-organisation": "通过{via}（下属）"},
-    },
-}
+WORDS: dict[str, dict[str, Any]] = load_words("brief")  # headings and phrases by language: words/brief.json
 
 
 def words(lang: str) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _REPO_ROOT = _PACKAGE_DIR.parent.parent
@@ -23,3 +25,12 @@ def resource_dir(kind: str) -> Path:
     if installed.is_dir():
         return installed
     return _REPO_ROOT / kind
+
+
+def words(name: str) -> dict[str, Any]:
+    """The words an output prints, by language (``coopgraph/words/{name}.json``).
+
+    Translations are data: a translator edits one JSON file per output (brief, map, picture)
+    without reading the code that lays the words out, and the languages sit side by side.
+    """
+    return json.loads((_PACKAGE_DIR / "words" / f"{name}.json").read_text(encoding="utf-8"))

@@ -33,6 +33,7 @@ from coopgraph.export.picture import A4_HEIGHT, A4_WIDTH, DPI, MARGIN, Placed, c
 from coopgraph.export.style import TEXT_COLOR
 from coopgraph.links import web_href
 from coopgraph.namespaces import CG, RDF
+from coopgraph.resources import words as load_words
 
 KINDS = ("agreement", "meeting", "commitment")
 FORMATS = ("svg", "png", "pdf", "html")
@@ -46,51 +47,7 @@ SEA = "#ffffff"
 LABEL_PT = 8.0
 LINES_PER_COLUMN = 5  # link lines per column under the map (three columns)
 
-WORDS: dict[str, dict[str, Any]] = {
-    "en": {
-        "title": "Cooperation map: {country}", "all": "Cooperation map: every country",
-        "data": "data as of {date}", "period": "period {period}", "all_time": "all dates",
-        "items": "{n} agreements, meetings and commitments", "countries": "{n} countries", "country_one": "1 country",
-        "kinds": {"agreement": ("agreement", "agreements"), "meeting": ("meeting", "meetings"),
-                  "commitment": ("commitment", "commitments")},
-        "with": "with {country}", "chosen": "chosen country", "count": "agreements, meetings and commitments",
-        "unplaced": "not on the map (no Natural Earth country has this English name, so none was guessed): {list}",
-        "sources_page": "{n} sources, listed on page 2", "sources_file": "{n} sources, listed in {file}",
-        "sources_none": "{n} sources, listed on page 2 of the PDF", "sources_html": "Sources",
-        "made": "made with coopgraph", "links": "Links", "none": "no agreement, meeting or commitment links "
-        "{country} with another country{period}", "in_period": " in {period}", "total": "total",
-        "country": "country", "item": "item", "date": "date", "kind": "kind", "from": "sources",
-    },
-    "vi": {
-        "title": "Bản đồ hợp tác: {country}", "all": "Bản đồ hợp tác: mọi quốc gia",
-        "data": "dữ liệu đến {date}", "period": "giai đoạn {period}", "all_time": "mọi thời điểm",
-        "items": "{n} thỏa thuận, cuộc họp và cam kết", "countries": "{n} quốc gia",
-        "kinds": {"agreement": ("thỏa thuận", "thỏa thuận"), "meeting": ("cuộc họp", "cuộc họp"),
-                  "commitment": ("cam kết", "cam kết")},
-        "with": "với {country}", "chosen": "quốc gia được chọn", "count": "thỏa thuận, cuộc họp và cam kết",
-        "unplaced": "không có trên bản đồ (không quốc gia nào của Natural Earth mang tên tiếng Anh này, "
-                    "nên không đoán): {list}",
-        "sources_page": "{n} nguồn, liệt kê ở trang 2", "sources_file": "{n} nguồn, liệt kê trong {file}",
-        "sources_none": "{n} nguồn, liệt kê ở trang 2 của bản PDF", "sources_html": "Nguồn",
-        "made": "tạo bằng coopgraph", "links": "Liên kết", "none": "không có thỏa thuận, cuộc họp hay cam kết "
-        "nào nối {country} với quốc gia khác{period}", "in_period": " trong {period}", "total": "tổng",
-        "country": "quốc gia", "item": "mục", "date": "ngày", "kind": "loại", "from": "nguồn",
-    },
-    "zh": {
-        "title": "合作地图：{country}", "all": "合作地图：所有国家",
-        "data": "数据截至 {date}", "period": "时期 {period}", "all_time": "全部日期",
-        "items": "{n} 项协议、会议和承诺", "countries": "{n} 个国家",
-        "kinds": {"agreement": ("项协议", "项协议"), "meeting": ("次会议", "次会议"),
-                  "commitment": ("项承诺", "项承诺")},
-        "with": "与{country}", "chosen": "所选国家", "count": "协议、会议和承诺",
-        "unplaced": "未画在地图上（Natural Earth 中没有此英文名称的国家，未作猜测）：{list}",
-        "sources_page": "{n} 个来源，列于第 2 页", "sources_file": "{n} 个来源，列于 {file}",
-        "sources_none": "{n} 个来源，列于 PDF 第 2 页", "sources_html": "来源",
-        "made": "由 coopgraph 生成", "links": "连接", "none": "{period}没有协议、会议或承诺将{country}与其他国家相连",
-        "in_period": "{period} ", "total": "合计",
-        "country": "国家", "item": "事项", "date": "日期", "kind": "类型", "from": "来源",
-    },
-}
+WORDS: dict[str, dict[str, Any]] = load_words("map")  # titles, legends and notes by language: words/map.json
 
 
 def words(lang: str) -> dict[str, Any]:

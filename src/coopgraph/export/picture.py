@@ -34,6 +34,7 @@ from coopgraph.export.fonts import FontMissing, configure_matplotlib, missing_gl
 from coopgraph.export.regions import Group, apart, arrange, hull, separate
 from coopgraph.export.style import EDGE_COLOR, TEXT_COLOR, style
 from coopgraph.network import KIND_LABELS, KINDS
+from coopgraph.resources import words as load_words
 
 A4_WIDTH = 8.27  # inches: the picture is made to be printed at 100% on A4
 A4_HEIGHT = 11.69
@@ -53,41 +54,8 @@ TINTS = (("#FBEBD0", "#D9A54A"), ("#DCEEFA", "#5E9CC8"), ("#DDF2E8", "#4FA37E"),
          ("#EDEDED", "#8F8F8F"), ("#FBF6CF", "#B9A83A"), ("#E6E2F4", "#7F73B5"), ("#D9F0F0", "#4C9C9C"),
          ("#F6E0D6", "#B9765A"), ("#E8EFD6", "#859A4C"))
 
-_WORDS = {
-    "en": ("Sources", "made with coopgraph", "groups", "nodes", "node", " without links"),
-    "vi": ("Nguồn", "tạo bằng coopgraph", "nhóm", "nút", "nút", " không có liên kết"),
-    "zh": ("来源", "由 coopgraph 生成", "群组", "个节点", "个节点", "（无连接）"),
-}
-_NOTES = {
-    "en": {
-        "sources_page": "{n} source documents are not drawn: they are listed from page 2",
-        "sources_file": "{n} source documents are not drawn: they are listed in {file} and from page 2 of the PDF",
-        "sources_none": "{n} source documents are not drawn: they are listed from page 2 of the PDF export",
-        "labels": "labelled: {k} of {n} nodes, agencies and countries first, then the most-linked; "
-                  "{u} unlabelled (their names are in the HTML page and the CSV)",
-        "groups": "shaded regions {first}–{last}: groups of densely linked nodes (communities); "
-                  "links inside a group dark, the {m} links between groups faded",
-        "group": "shaded region {first}: one group of linked nodes",
-    },
-    "vi": {
-        "sources_page": "{n} tài liệu nguồn không vẽ thành nút: xem danh sách từ trang 2",
-        "sources_file": "{n} tài liệu nguồn không vẽ thành nút: xem danh sách trong {file} và từ trang 2 của PDF",
-        "sources_none": "{n} tài liệu nguồn không vẽ thành nút: xem danh sách từ trang 2 của bản PDF",
-        "labels": "có nhãn: {k} trong {n} nút, cơ quan và quốc gia trước, rồi các nút nhiều liên kết nhất; "
-                  "{u} nút không nhãn (tên có trong trang HTML và CSV)",
-        "groups": "vùng tô màu {first}–{last}: nhóm các nút liên kết chặt (cộng đồng); "
-                  "liên kết trong nhóm đậm, {m} liên kết giữa các nhóm mờ",
-        "group": "vùng tô màu {first}: một nhóm nút liên kết",
-    },
-    "zh": {
-        "sources_page": "{n} 份来源文件未画成节点：列于第 2 页起",
-        "sources_file": "{n} 份来源文件未画成节点：列于 {file} 及 PDF 第 2 页起",
-        "sources_none": "{n} 份来源文件未画成节点：列于 PDF 导出的第 2 页起",
-        "labels": "已标注 {n} 个节点中的 {k} 个（先机构和国家，再按连接数）；{u} 个未标注（名称见 HTML 页面或 CSV）",
-        "groups": "阴影区域 {first}–{last}：紧密相连的节点群组（社区）；群组内连接为深色，群组间 {m} 条连接为浅色",
-        "group": "阴影区域 {first}：一个相连节点群组",
-    },
-}
+_WORDS: dict[str, list[str]] = load_words("picture")["words"]  # words/picture.json
+_NOTES: dict[str, dict[str, str]] = load_words("picture")["notes"]
 
 
 @dataclass

@@ -264,4 +264,20 @@ def test_add_and_passages_from_the_command_line(project: Path, draft_file: Path,
     added = read_draft(draft_file).facts[-1]
     assert added.quote == "a second workshop in 2027" and added.decision == "corrected"
     alone = cli(project, "review", str(draft_file), "--words", "a second workshop")
-    assert alone.returncode == 2 and "--words goes with --add" in alone.stderr
+    assert alone.returncode == 2 and "--words goes with --add or --move" in alone.stderr
+
+
+def test_a_fact_is_moved_to_the_passage_that_states_it(project: Path, draft_file: Path) -> None:
+    draft = make_draft()
+    fact = draft.facts[0]
+    assert fact.evidence == ID[f"evidence/{SLUG}/L5"]
+    with pytest.raises(DraftError, match="passage L7 does not say"):
+        review.move_fact(draft, fact.key, "L7")  # its quote is not in line 7
+    moved = review.move_fact(draft, fact.key, "L3", words="hold a workshop on productivity tools")
+    assert moved.evidence == ID[f"evidence/{SLUG}/L3"] and moved.decision == "corrected"
+    assert moved.quote == "hold a workshop on productivity tools"
+    with pytest.raises(DraftError, match="is a link"):
+        review.move_fact(draft, "m1", "L3")
+    done = cli(project, "review", str(draft_file), "--move", "f1=L3", "--words", "hold a workshop")
+    assert done.returncode == 0, done.stderr
+    assert read_draft(draft_file).find("f1").evidence == ID[f"evidence/{SLUG}/L3"]

@@ -114,6 +114,11 @@ def _scripted(args: argparse.Namespace, draft: Draft, resolve: Callable[[str], U
             raise UsageError(f"--add {spec!r}: write PASSAGE=FILE, for example L5-s1=fact.ttl (- for stdin)")
         text = sys.stdin.read() if file == "-" else _read(Path(file))
         review.add_fact(draft, key.strip(), text, words=args.words)
+    for spec in args.move or []:
+        key, sep, passage = spec.partition("=")
+        if not sep or not key.strip() or not passage.strip():
+            raise UsageError(f"--move {spec!r}: write FACT=PASSAGE, for example f3=L7-s1")
+        review.move_fact(draft, key.strip(), passage.strip(), words=args.words if not args.add else None)
     for spec in args.correct or []:
         key, sep, file = spec.partition("=")
         if not sep:
@@ -258,9 +263,11 @@ def _cmd_review(args: argparse.Namespace) -> int:
     if args.status:
         sys.stdout.write(review.status_text(draft))
         return 0
-    if args.words and not args.add:
-        raise UsageError("--words goes with --add: the exact words of the passage the added fact quotes")
-    if any((args.accept, args.reject, args.reset, args.replace, args.correct, args.add, args.accept_all)):
+    if args.words and not (args.add or args.move):
+        raise UsageError("--words goes with --add or --move: the exact words of the passage the fact quotes")
+    if args.words and args.add and args.move:
+        raise UsageError("--words goes with one of --add and --move, not both: run them one after the other")
+    if any((args.accept, args.reject, args.reset, args.replace, args.correct, args.add, args.move, args.accept_all)):
         _scripted(args, draft, resolve)
         review.save(draft, path)
         sys.stdout.write(review.status_text(draft))
@@ -291,8 +298,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="list every passage of the source (key, cited or not, words), and stop")
     p.add_argument("--add", action="append", metavar="PASSAGE=FILE",
                    help="add a fact the draft missed: the Turtle in FILE (- for stdin), cited to PASSAGE (L5-s1)")
+    p.add_argument("--move", action="append", metavar="FACT=PASSAGE",
+                   help="cite fact FACT to another passage (f3=L7-s1); its quote must be there, or give --words")
     p.add_argument("--words", metavar="TEXT",
-                   help="with --add: the passage's exact words that state the fact (default: the whole passage)")
+                   help="with --add or --move: the passage's exact words that state the fact (default: the whole passage; for --move, the fact's quote)")
     p.add_argument("--build", metavar="DIR", help="resolve names in this build (default: build/ or the data files)")
     p.add_argument("--data", metavar="FILE", nargs="+", help="resolve names in these data files")
     p.add_argument("--no-curation", action="store_true", help=argparse.SUPPRESS)

@@ -235,13 +235,8 @@ def _reading_order(draft: Draft, iri: URIRef) -> tuple[int, int, str]:
     return (line, sentence, str(iri))
 
 
-def add_fact(draft: Draft, passage: str, turtle: str, words: str | None = None, kind: str = "added") -> Fact:
-    """A fact the drafter missed, written by the curator for one passage of the source.
-
-    ``passage`` is the passage's key (``L5-s1``), its IRI, or ``L5`` for a line of one
-    sentence. The fact quotes ``words`` (exact words of the passage; default: the whole
-    passage) and is kept at merge like a corrected one; its Turtle is checked as a correction is.
-    """
+def _quoted(draft: Draft, passage: str, words: str | None) -> tuple[str, URIRef, str]:
+    """(key, IRI, quote) of the passage a curator names, the quote checked word for word."""
     found = passages(draft)
     match = [x for x in found if passage in (x[0], str(x[1]))]
     if not match:
@@ -255,6 +250,31 @@ def add_fact(draft: Draft, passage: str, turtle: str, words: str | None = None, 
     quote = " ".join((words or text).split())
     if " ".join(text.split()).find(quote) < 0:
         raise DraftError(f"passage {key} does not say {quote!r} word for word")
+    return key, iri, quote
+
+
+def move_fact(draft: Draft, key: str, passage: str, words: str | None = None) -> Fact:
+    """Cite a fact to another passage: the drafter put it on the wrong sentence.
+
+    The fact keeps its triples; its quote is ``words`` or, by default, its old quote, which the
+    new passage must say word for word (else give ``words``). The fact becomes "corrected".
+    """
+    item = draft.find(key)
+    if not isinstance(item, Fact):
+        raise DraftError(f"{key} is a link, not a fact: only a fact is cited to a passage")
+    _, iri, quote = _quoted(draft, passage, words or item.quote)
+    item.evidence, item.quote, item.decision = iri, quote, "corrected"
+    return item
+
+
+def add_fact(draft: Draft, passage: str, turtle: str, words: str | None = None, kind: str = "added") -> Fact:
+    """A fact the drafter missed, written by the curator for one passage of the source.
+
+    ``passage`` is the passage's key (``L5-s1``), its IRI, or ``L5`` for a line of one
+    sentence. The fact quotes ``words`` (exact words of the passage; default: the whole
+    passage) and is kept at merge like a corrected one; its Turtle is checked as a correction is.
+    """
+    key, iri, quote = _quoted(draft, passage, words)
     fact = Fact(draft.fact_iri(len(draft.facts) + 1), kind, iri, quote, 1.0, f"added by the curator for {key}")
     fact.triples = parse_turtle(draft, turtle, f"the fact added for {key}")
     fact.decision = "corrected"

@@ -448,3 +448,17 @@ def test_the_title_skips_timestamps_mastheads_and_date_labels() -> None:
         "Ведомства подписали меморандум о сотрудничестве"
     assert title("某某日报", "张三", "2031-03-12 09:10", "某国标准局与某国计量院签署合作备忘录") == "某国标准局与某国计量院签署合作备忘录"
     assert title(f" date 2031-03-12 {headline}", "Body.") == headline
+
+
+def test_a_date_right_by_an_instruments_name_is_the_instruments(known, tmp_path: Path) -> None:
+    """"the memorandum in September" dates the memorandum, not the workshop of the same sentence."""
+    article = tmp_path / "note.txt"
+    article.write_text("At a workshop, STAMEQ and the Korea Productivity Center (KPC) reviewed the memorandum of "
+                       "understanding in September and the work done since.\n", encoding="utf-8")
+    draft = ingest(article, known, published="2031-11-20")
+    dated = {(s, o) for f in draft.facts for s, p, o in f.triples if isinstance(o, Literal) and o.datatype in (
+        XSD.date, XSD.gYearMonth, XSD.gYear)}
+    kinds = {s: o for f in draft.facts for s, p, o in f.triples if p == RDF.type}
+    assert not any(kinds.get(s) == CG.Meeting for s, _ in dated), dated  # the workshop is not dated
+    # the memorandum is (its year: the draft keeps a signing's year when the text gives a month)
+    assert any("agreement/" in str(s) and str(o).startswith("2031") for s, o in dated), dated

@@ -239,11 +239,16 @@ def _events(passages: list[Passage], mentions: list[Mention], lang: str, publish
         # a passage tells of one event, or of a signing held during another (a meeting, a forum):
         # the signing first, then the first other cue; each takes the date nearest its words
         kinds = (["signing"] if "signing" in types else []) + [t for t in types if t != "signing"][:1]
+        # a date right by an instrument's name ("the agreement in September") is the
+        # instrument's: a workshop told in the same sentence does not take it (a signing may)
+        instruments = _find_words(p.text, _agreement_words(lang), lang)
+        own = [d for d in dates if not any(_next_to(p.text, d, x, y, lang) for x, y, _ in instruments)]
         during = lexicon.language(lang).get("held_during", [])
         signing: EventFinding | None = None
         for kind in kinds:
             a, b, _ = next(f for f in found if f[2] == kind)
-            date: FoundDate | None = min(dates, key=lambda d: abs(d.start - a)) if dates else None
+            usable = dates if kind == "signing" else own
+            date: FoundDate | None = min(usable, key=lambda d: abs(d.start - a)) if usable else None
             value = date.value if date else None
             if value is None and last_year and published:
                 value = shift_year(published, -1)
@@ -292,12 +297,28 @@ def _topics(text: str) -> list[str]:
     return [t for t, cues in lexicon.common()["topics"].items() if any(c in low for c in cues)]
 
 
+def _agreement_words(lang: str) -> dict[str, str]:
+    """The words naming a written instrument (MOU, agreement, protocol), the English ones too."""
+    words = dict(lexicon.language(lang)["agreements"])
+    if lang != "en":
+        words.update({k: v for k, v in lexicon.language("en")["agreements"].items() if len(k) > 4})
+    return words
+
+
+def _next_to(text: str, date: FoundDate, a: int, b: int, lang: str) -> bool:
+    """Whether a date stands right by the words at ``a:b`` of ``text``: just after them, at most
+    a short word between ("the agreement in September", "MOU of 5 June"), or in Chinese just
+    before them with 的 ("9月的协议"). Such a date is that instrument's, not the date of an event
+    the sentence also tells; a comma between ("1月20日，《…备忘录》签字仪式") breaks the tie."""
+    if date.start >= b and re.fullmatch(r"\s*(?:[^\W\d_]{1,4}\s+)?", text[b:date.start]):
+        return True
+    return lang == "zh" and date.end <= a and text[date.end:a] in ("", "的")
+
+
 def _agreements(passages: list[Passage], mentions: list[Mention], lang: str, published: str | None,
                 events: list[EventFinding], dateline: int | None = None) -> list[AgreementFinding]:
     lex = lexicon.language(lang)
-    words = dict(lex["agreements"])
-    if lang != "en":
-        words.update({k: v for k, v in lexicon.language("en")["agreements"].items() if len(k) > 4})
+    words = _agreement_words(lang)
     signs = lex["sign_verbs"] + (lexicon.language("en")["sign_verbs"] if lang != "en" else [])
     out: list[AgreementFinding] = []
     for p in passages:
@@ -320,6 +341,8 @@ def _agreements(passages: list[Passage], mentions: list[Mention], lang: str, pub
             if signed_here and dates:
                 d = min(dates, key=lambda d: abs(d.start - a))
                 date = d.value
+            elif any(_next_to(p.text, d, a, b, lang) for d in dates):  # "the agreement in September"
+                date = next(d for d in dates if _next_to(p.text, d, a, b, lang)).value
             event = next((e for e in events if e.passage == p and e.type == "signing"), None)
             if event is None and signed_here:
                 event = next((e for e in events if e.type == "signing"), None)

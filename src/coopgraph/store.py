@@ -183,15 +183,33 @@ def _request(url: str, method: str, body: bytes | None, headers: Mapping[str, st
     digest challenge this process kept has gone stale (the store restarted), it is fetched
     again and the request, a PUT or a query and so safe to repeat, is sent once more.
     """
+    cut = ("Connection reset", "ConnectionReset", "Broken pipe", "BrokenPipe")
     try:
+        try:
+            return _exchange(url, method, body, headers, timeout, user)
+        except QueryError as e:
+            key = (_origin(url), user or "")
+            stale = str(e).startswith("HTTP 401") or any(word in str(e) for word in cut)
+            if not (user and stale and _DIGESTS.pop(key, None)):
+                raise
         return _exchange(url, method, body, headers, timeout, user)
+    except RemoteError as e:
+        # A store that refuses the credentials may answer 401 and close the connection while a
+        # large body is still being sent (Virtuoso does): the client then sees a broken pipe.
+        # A body-less HEAD with the same credentials says whether that was the refusal.
+        if body and user and any(word in str(e) for word in cut) and _refuses(url, timeout, user):
+            raise QueryError(f"HTTP 401 Unauthorized from {url}: the store refused the user and password "
+                             "(it closed the connection while the request was sent)") from None
+        raise
+
+
+def _refuses(url: str, timeout: float, user: str) -> bool:
+    """Whether the store answers 401 to a HEAD of ``url`` with ``user``'s credentials."""
+    try:
+        _exchange(url, "HEAD", None, {}, timeout, user)
     except QueryError as e:
-        key = (_origin(url), user or "")
-        cut = ("Connection reset", "ConnectionReset", "Broken pipe", "BrokenPipe")
-        stale = str(e).startswith("HTTP 401") or any(word in str(e) for word in cut)
-        if not (user and stale and _DIGESTS.pop(key, None)):
-            raise
-    return _exchange(url, method, body, headers, timeout, user)
+        return str(e).startswith("HTTP 401")
+    return False
 
 
 def _exchange(url: str, method: str, body: bytes | None, headers: Mapping[str, str], timeout: float,

@@ -100,7 +100,7 @@ def dumps(data: Any) -> str:
 def real_network():  # noqa: ANN201 - coopgraph.network.Network
     """Every file in the repo's data/ folder, with curation: the network a policy officer exports.
 
-    The whole-network picture is only hard on the real data (100 nodes, 28 source documents);
+    The whole-network picture is only hard on the real data (over 250 nodes, over 40 source documents);
     the seed article alone would let a layout pass that fails a real report.
     """
     import coopgraph

@@ -63,22 +63,22 @@ def _assert_same_validation(asserted: Graph) -> None:
     expected = validate(asserted, shapes=load_shapes(), ontology=load_ontology())
     got = fv.validate_triples(fr.graph_to_ox(asserted))
     a, b = Counter(map(_key, expected.results)), Counter(map(_key, got.results))
-    assert a == b, f"only pySHACL: {list((a - b).elements())[:5]}; only fast: {list((b - a).elements())[:5]}"
+    assert a == b, f"only pySHACL: {list((a - b).elements())[:5]}; only coopgraph.shacl: {list((b - a).elements())[:5]}"
     # messages too, where both engines render them
     assert Counter((_key(r), r.message) for r in expected.results) == Counter((_key(r), r.message) for r in got.results)
 
 
-def test_fast_reasoner_equals_owlrl_on_seed_data() -> None:
+def test_rules_equal_owlrl_on_seed_data() -> None:
     """prp-*, cax-*, chains over inferred properties: the seed article exercises all of them."""
     _assert_same_reasoning(union(load_dataset()))
 
 
-def test_fast_validator_equals_pyshacl_on_seed_data() -> None:
+def test_shacl_equals_pyshacl_on_seed_data() -> None:
     _assert_same_validation(union(load_dataset()))
 
 
 @pytest.mark.skipif(not FIXTURES, reason="no SHACL fixtures in tests/shapes/ yet")
-def test_fast_engines_equal_reference_on_all_fixtures_merged() -> None:
+def test_project_engines_equal_reference_on_all_fixtures_merged() -> None:
     """Every failing fixture, all in one graph: owlrl's closure is dominated by the ontology
     (about 2 s per call) and pySHACL has a fixed cost per call, so one call over the disjoint
     union of the fixtures keeps this test fast (the per-fixture version is marked slow)."""
@@ -101,7 +101,7 @@ SLOW = pytest.mark.skipif(not os.environ.get("COOPGRAPH_SLOW_TESTS"),
 
 @SLOW
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[p.name for p in FIXTURES])
-def test_fast_engines_equal_reference_on_each_fixture(fixture: Path) -> None:
+def test_project_engines_equal_reference_on_each_fixture(fixture: Path) -> None:
     """Every failing fixture on its own: same violations as pySHACL, same inferred triples as owlrl."""
     asserted = union(load_dataset([fixture]))
     _assert_same_validation(asserted)
@@ -117,12 +117,12 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, synth.Syn
     return path, result, union(ds)
 
 
-def test_fast_reasoner_equals_owlrl_on_synthetic_10k(synthetic: tuple) -> None:
+def test_rules_equal_owlrl_on_synthetic_10k(synthetic: tuple) -> None:
     """Includes owl:sameAs from a functional property (two cg:signedOn values)."""
     _assert_same_reasoning(synthetic[2])
 
 
-def test_fast_validator_equals_pyshacl_on_synthetic_10k(synthetic: tuple) -> None:
+def test_shacl_equals_pyshacl_on_synthetic_10k(synthetic: tuple) -> None:
     _assert_same_validation(synthetic[2])
 
 
@@ -159,7 +159,7 @@ def test_synth_size_is_close_to_requested() -> None:
 
 
 def test_unsupported_axiom_fails_loudly() -> None:
-    """An owl:Restriction would need rules the fast reasoner lacks: it must refuse, not guess."""
+    """An owl:Restriction would need rules coopgraph.rules lacks: it must refuse, not guess."""
     from rdflib import BNode, URIRef
 
     from coopgraph.namespaces import OWL, RDF, RDFS
@@ -196,7 +196,7 @@ def test_batched_sparql_constraints_mark_no_group_inside_exists() -> None:
     assert fv._batchable(union).count(fv.VALUES_MARK) == 3  # each branch binds ?this before its filter
 
 
-def test_fast_reasoner_reports_owlrls_findings_in_its_words() -> None:
+def test_rules_reports_owlrls_findings_in_its_words() -> None:
     """cls-nothing2 and dt-not-type: the inconsistencies data can cause on this ontology."""
     from rdflib import Literal, URIRef
     from rdflib.namespace import OWL, RDF, XSD
@@ -216,7 +216,7 @@ def test_fast_reasoner_reports_owlrls_findings_in_its_words() -> None:
     assert fr.graph_to_ox(got.inferred) == fr.graph_to_ox(expected.inferred)
 
 
-def test_data_the_fast_reasoner_cannot_judge_goes_to_owlrl() -> None:
+def test_data_the_rules_cannot_judge_goes_to_owlrl() -> None:
     """owl:differentFrom and owl:AllDifferent (eq-diff1/2/3) are not implemented: reason() must
     answer with owlrl, not miss the inconsistency."""
     from rdflib import BNode
@@ -249,10 +249,10 @@ def test_build_equals_reference_build_byte_for_byte(tmp_path: Path) -> None:
     """The published files do not depend on which engines made them (the project's data)."""
     from coopgraph.build import build
 
-    fast = build(None, out_dir=tmp_path / "fast")
+    ours = build(None, out_dir=tmp_path / "ours")
     ref = build(None, out_dir=tmp_path / "ref", reference=True)
-    assert (fast.report.engine, ref.report.engine) == ("coopgraph", "pyshacl")
-    names = sorted(p.name for p in (tmp_path / "fast").iterdir())
+    assert (ours.report.engine, ref.report.engine) == ("coopgraph", "pyshacl")
+    names = sorted(p.name for p in (tmp_path / "ours").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "ref").iterdir())
     for name in names:
-        assert (tmp_path / "fast" / name).read_bytes() == (tmp_path / "ref" / name).read_bytes(), name
+        assert (tmp_path / "ours" / name).read_bytes() == (tmp_path / "ref" / name).read_bytes(), name

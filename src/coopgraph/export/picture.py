@@ -9,9 +9,9 @@ measured with the real font. Each group's rectangles are set down one by one, th
 important first, at the free place nearest where the group's layout wants them; then the groups
 are set down on the page the same way. Nothing is placed over something already there, which
 is what makes "no label over another" hold on paper, and it stays fast at hundreds of nodes,
-where pushing all boxes apart at once jammed. Dense networks are drawn with smaller dots. What the picture leaves out (unlabelled nodes,
-source documents) is said on it. The source list, half a page on the real data, is page 2 of
-the PDF; the PNG and SVG are written with a plain-text list beside them (``NAME-sources.txt``),
+where pushing all boxes apart at once jammed. Dense networks are drawn with smaller dots.
+What the picture leaves out (unlabelled nodes, source documents) is said on it. The source
+list, a page and a half on the real data, follows from page 2 of the PDF; the PNG and SVG are written with a plain-text list beside them (``NAME-sources.txt``),
 which a report can paste as its reference list.
 """
 
@@ -355,7 +355,7 @@ class PictureExporter(Exporter):
                 *(KIND_LABELS[k].get(view.lang, k) for k in view.kinds()), *self.source_lines(view)]
 
     def source_lines(self, view: View, width: int = 130) -> list[str]:
-        """The numbered source list (page 2), one entry per distinct citation.
+        """The numbered source list (from page 2), one entry per distinct citation.
 
         Two source documents can cite alike: the data holds a 2020 and a 2024 copy of the same
         Wikipedia article (same title, publisher and address). Listed apart they read as a

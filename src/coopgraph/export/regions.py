@@ -1,6 +1,6 @@
 """Group the network into communities and give each group its own round region of the picture.
 
-A single force-directed layout of the whole network (100 nodes, 236 links in the data) makes a
+A single force-directed layout of the whole network (over 250 nodes and nearly 500 links in the data) makes a
 hairball in which no-one can tell which agencies work together. The greedy-modularity
 communities of :func:`coopgraph.measures.communities` are what a reader wants to see apart:
 each becomes one disc whose area grows with its size, the discs are placed by a seeded spring

@@ -196,3 +196,25 @@ def test_page_opens_on_the_main_component_and_search_zooms(browser: Browser, tmp
     match_box = next(d for d in drawn if d["text"] == "Bò Thuần")
     assert 0 <= match_box["x"] and match_box["x"] + match_box["w"] <= view["w"], "the match is in the saved view"
     shutil.copy(browser.screenshot(tmp_path / "seed-html-view-svg.png"), ARTIFACTS / "seed-html-view-svg.png")
+
+
+def test_the_real_network_opens_with_readable_labels_only(browser: Browser, tmp_path: Path) -> None:
+    """At 280 nodes the first view is zoomed out: agencies and countries stay named, in a larger
+    type, and the other labels wait until the reader zooms in (drawn at 6 px they only smear)."""
+    from export_support import real_network
+
+    path = tmp_path / "real.html"
+    get_exporter("html").export(make_view(real_network(), ViewOptions(lang="en")), path)
+    browser.open(path.as_uri())
+    assert browser.js("document.body.dataset.ready") == "true" and browser.errors == [], browser.errors
+    first = browser.js("""(() => { const cy = window.coopgraph.cy; const z = cy.zoom();
+        const shown = cy.nodes().filter(n => !n.hasClass('quiet') && n.data('display'));
+        return {zoom: z, quiet: cy.nodes('.quiet').length, shown: shown.length,
+                smallest: Math.min(...shown.map(n => parseFloat(n.style('font-size')) * z)),
+                kinds: [...new Set(shown.map(n => n.data('type')))]}; })()""")
+    assert first["quiet"] > 100 and first["shown"] >= 20, first
+    assert first["smallest"] >= 8, f"every label drawn is at least 8 px: {first}"
+    assert set(first["kinds"]) <= {"agency", "country"}, first
+    shutil.copy(browser.screenshot(tmp_path / "real-html-initial.png"), ARTIFACTS / "real-html-initial.png")
+    zoomed = browser.js("(() => { const cy = window.coopgraph.cy; cy.zoom(1.2); return cy.nodes('.quiet').length; })()")
+    assert zoomed == 0, "zoomed in, every label is drawn"

@@ -239,12 +239,18 @@ APP = r"""
   const kindLabel = (k) => (DATA.kinds[k] && (DATA.kinds[k].labels[lang] || DATA.kinds[k].labels.en)) || k;
 
   $("subtitle").textContent = DATA.subtitle;
+  const MIN_LABEL_PX = 8;
   const styles = [
     {selector: "node", style: {
       "label": "data(display)", "font-size": 11, "font-family": DATA.font, "text-wrap": "wrap", "text-max-width": 1000,
       "text-valign": "bottom", "text-margin-y": 3, "width": 22, "height": 22, "border-width": 1,
       "border-color": "#333", "text-background-color": "#fff", "text-background-opacity": 0.7,
       "text-background-padding": 1}},
+    // agencies and countries, who cooperates and from where, stay named when a large network
+    // opens zoomed out; the other labels appear as the reader zooms in (below MIN_LABEL_PX
+    // rendered, a label is a grey smear that covers its neighbours): class "quiet", set on zoom
+    {selector: 'node[type = "agency"], node[type = "country"]', style: {"font-size": 14, "font-weight": "bold"}},
+    {selector: "node.quiet", style: {"label": ""}},
     {selector: "edge", style: {
       "width": 1.5, "line-color": "#9a9a9a", "target-arrow-color": "#9a9a9a",
       "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.7, "label": "",
@@ -440,6 +446,13 @@ APP = r"""
       `<div class="muted">${esc(d.id)}</div><h2>Facts and sources</h2>` +
       (rows || '<p class="empty">No facts recorded.</p>');
   }
+  const quiet = () => {
+    const hide = cy.zoom() * 11 < MIN_LABEL_PX;
+    cy.batch(() => cy.nodes('[type != "agency"][type != "country"]').forEach((n) =>
+      n.toggleClass("quiet", hide && !n.hasClass("match") && !n.hasClass("neighbour") && !n.selected())));
+  };
+  cy.on("zoom select unselect", quiet);
+  quiet();
   cy.on("tap", "node", (e) => select(e.target.id()));
 
   $("lang").value = ["en", "vi", "zh"].includes(lang) ? lang : "en";
@@ -505,6 +518,7 @@ APP = r"""
       const text = n.data("display");
       if (!text) return;
       const size = parseFloat(n.style("font-size")) * z;
+      if (n.hasClass("quiet")) return;  // not drawn on screen either
       const top = p.y + rh / 2 + parseFloat(n.style("text-margin-y")) * z;
       const lines = text.split("\n").map((t, i) =>
         `<tspan x="${num(p.x)}" y="${num(top + size * (0.9 + 1.2 * i))}">${esc(t)}</tspan>`).join("");

@@ -11,8 +11,8 @@ Every decision goes through :mod:`coopgraph.review`, as the browser's do.
 from __future__ import annotations
 
 import argparse
-import re
 import os
+import re
 import shlex
 import subprocess
 import sys

@@ -118,7 +118,7 @@ def _scripted(args: argparse.Namespace, draft: Draft, resolve: Callable[[str], U
         key, sep, passage = spec.partition("=")
         if not sep or not key.strip() or not passage.strip():
             raise UsageError(f"--move {spec!r}: write FACT=PASSAGE, for example f3=L7-s1")
-        review.move_fact(draft, key.strip(), passage.strip(), words=args.words if not args.add else None)
+        review.move_fact(draft, key.strip(), passage.strip(), words=args.words)
     for spec in args.correct or []:
         key, sep, file = spec.partition("=")
         if not sep:

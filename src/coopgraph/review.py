@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
 
 from coopgraph.draft import CGD, Draft, DraftError, Fact, Link, Triple, data_prefixes, write_draft
 from coopgraph.namespaces import CG
@@ -50,24 +51,32 @@ class Item:
     rewrites: tuple[tuple[URIRef, URIRef], ...] = ()
 
 
-def passage_info(draft: Draft, passage: URIRef) -> tuple[str, str | None]:
-    """(locator, exact words) of a passage, from the draft's source graph."""
-    locator = quote = None
-    line = sentence = None
+_PASSAGE_FIELDS = {CG.locator: "locator", CG.quote: "quote", CG.line: "line", CG.sentence: "sentence"}
+
+
+def _passage_fields(draft: Draft, only: URIRef | None = None) -> dict[Node, dict[str, str]]:
+    """Locator, exact words, line and sentence of the draft's passages (or of ``only``), read
+    from its source graph in one pass."""
+    out: dict[Node, dict[str, str]] = {}
     for s, p, o in draft.source_triples:
-        if s != passage:
-            continue
-        if p == CG.locator:
-            locator = str(o)
-        elif p == CG.quote:
-            quote = str(o)
-        elif p == CG.line:
-            line = str(o)
-        elif p == CG.sentence:
-            sentence = str(o)
+        field = _PASSAGE_FIELDS.get(p)
+        if field and (only is None or s == only):
+            out.setdefault(s, {})[field] = str(o)
+    return out
+
+
+def _located(passage: Node, fields: dict[str, str]) -> tuple[str, str | None]:
+    """(locator, exact words) from a passage's fields; a locator made from line and sentence when
+    the source graph states none."""
+    locator, line, sentence = fields.get("locator"), fields.get("line"), fields.get("sentence")
     if locator is None:
         locator = f"line {line}" + (f", sentence {sentence}" if sentence else "") if line else str(passage)
-    return locator, quote
+    return locator, fields.get("quote")
+
+
+def passage_info(draft: Draft, passage: URIRef) -> tuple[str, str | None]:
+    """(locator, exact words) of a passage, from the draft's source graph."""
+    return _located(passage, _passage_fields(draft, passage).get(passage, {}))
 
 
 def fact_turtle(draft: Draft, fact: Fact) -> str:
@@ -216,23 +225,14 @@ def passages(draft: Draft) -> list[tuple[str, URIRef, str, str, bool]]:
     """Every passage of the draft's source, in reading order: (key, IRI, locator, exact words,
     whether a fact cites it). The key is the passage IRI's last segment (``L5-s1``)."""
     cited = {fact.evidence for fact in draft.facts}
-    found = sorted({s for s, p, o in draft.source_triples if p == CG.quote and isinstance(s, URIRef)},
-                   key=lambda iri: _reading_order(draft, iri))
+    fields = _passage_fields(draft)
+    found = sorted((s for s, f in fields.items() if "quote" in f and isinstance(s, URIRef)),
+                   key=lambda s: (int(fields[s].get("line", 0)), int(fields[s].get("sentence", 0)), str(s)))
     out = []
     for iri in found:
-        locator, text = passage_info(draft, iri)
+        locator, text = _located(iri, fields[iri])
         out.append((str(iri).rsplit("/", 1)[-1], iri, locator, text or "", iri in cited))
     return out
-
-
-def _reading_order(draft: Draft, iri: URIRef) -> tuple[int, int, str]:
-    line = sentence = 0
-    for s, p, o in draft.source_triples:
-        if s == iri and p == CG.line:
-            line = int(str(o))
-        elif s == iri and p == CG.sentence:
-            sentence = int(str(o))
-    return (line, sentence, str(iri))
 
 
 def _quoted(draft: Draft, passage: str, words: str | None) -> tuple[str, URIRef, str]:

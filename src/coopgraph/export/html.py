@@ -517,8 +517,8 @@ APP = r"""
         ` rx="${shape === "round-rectangle" ? num(Math.min(rw, rh) / 4) : 0}"${paint}/>`);
       const text = n.data("display");
       if (!text) return;
-      const size = parseFloat(n.style("font-size")) * z;
       if (n.hasClass("quiet")) return;  // not drawn on screen either
+      const size = parseFloat(n.style("font-size")) * z;
       const top = p.y + rh / 2 + parseFloat(n.style("text-margin-y")) * z;
       const lines = text.split("\n").map((t, i) =>
         `<tspan x="${num(p.x)}" y="${num(top + size * (0.9 + 1.2 * i))}">${esc(t)}</tspan>`).join("");

@@ -54,8 +54,9 @@ TINTS = (("#FBEBD0", "#D9A54A"), ("#DCEEFA", "#5E9CC8"), ("#DDF2E8", "#4FA37E"),
          ("#EDEDED", "#8F8F8F"), ("#FBF6CF", "#B9A83A"), ("#E6E2F4", "#7F73B5"), ("#D9F0F0", "#4C9C9C"),
          ("#F6E0D6", "#B9765A"), ("#E8EFD6", "#859A4C"))
 
-_WORDS: dict[str, list[str]] = load_words("picture")["words"]  # words/picture.json
-_NOTES: dict[str, dict[str, str]] = load_words("picture")["notes"]
+_TEXT = load_words("picture")  # words/picture.json
+_WORDS: dict[str, list[str]] = _TEXT["words"]
+_NOTES: dict[str, dict[str, str]] = _TEXT["notes"]
 
 
 @dataclass
@@ -318,15 +319,22 @@ def settle(shapes: np.ndarray, targets: np.ndarray, pad: float, step: float,
     return out
 
 
-def pack(clusters: list[list[Placed]], groups: list[Group], width: float, height: float) -> list[np.ndarray] | None:
+def extents(clusters: list[list[Placed]]) -> np.ndarray:
+    """Each laid-out group's rectangle (x0, y0, x1, y1): the extent of its boxes."""
+    out = []
+    for cluster in clusters:
+        boxes = np.array([p.box() for p in cluster])
+        out.append([*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0)])
+    return np.array(out)
+
+
+def pack(shapes: np.ndarray, groups: list[Group], width: float, height: float) -> list[np.ndarray] | None:
     """Where each laid-out group goes on a ``width`` × ``height`` drawing; None when they do not fit.
 
-    Groups are rectangles (their boxes' extent), ``GROUP_PAD`` apart, placed largest first at
-    the free place nearest where the layout of the links between groups wants them (scaled to
-    the drawing), so linked groups stay neighbours.
+    Groups are rectangles (``shapes``, from :func:`extents`), ``GROUP_PAD`` apart, placed largest
+    first at the free place nearest where the layout of the links between groups wants them
+    (scaled to the drawing), so linked groups stay neighbours.
     """
-    shapes = np.array([[*np.array([p.box() for p in c])[:, :2].min(axis=0), *np.array([p.box() for p in c])[:, 2:].max(axis=0)]
-                       for c in clusters])
     start = np.array([grp.centre for grp in groups], dtype=float)
     lo, hi = start.min(axis=0), start.max(axis=0)
     span = np.where(hi - lo > 1e-9, hi - lo, 1.0)
@@ -340,6 +348,7 @@ def pack(clusters: list[list[Placed]], groups: list[Group], width: float, height
     for i, xy in zip(order, found, strict=True):
         out[i] = xy
     return out
+
 
 class PictureExporter(Exporter):
     """The network drawing; the subclasses only choose the file type."""
@@ -478,13 +487,14 @@ class PictureExporter(Exporter):
             notes = self.notes(view, groups, between, k, sources_file)
             chosen = set(order[:k])
             clusters = [self.layout_group(view, grp, xy, chosen, measure, tagged, dot) for grp in groups]
+            shapes = extents(clusters)
             fits = {}
             for landscape in (False, True):
                 fig_w, fig_h = (A4_HEIGHT, A4_WIDTH) if landscape else (A4_WIDTH, A4_HEIGHT)
                 columns = 3 if landscape else 2
                 foot = 0.35 + 0.15 * len(notes) + 0.14 * -(-len(legend) // columns) + 0.1
                 width, height = fig_w - 2 * MARGIN, fig_h - 1.0 - foot - MARGIN * 1.2
-                moves = pack(clusters, groups, width - 2 * INSET, height - 2 * INSET)
+                moves = pack(shapes, groups, width - 2 * INSET, height - 2 * INSET)
                 if moves is not None:
                     fits[landscape] = (width, height, moves)
             return notes, clusters, fits

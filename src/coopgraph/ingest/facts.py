@@ -150,7 +150,7 @@ def _posts(passages: list[Passage], mentions: list[Mention], lang: str) -> list[
                         dist = a - rb
                         if best is None or dist < best[0]:
                             best = (dist, r, org)
-                elif ra >= b:  # role after the name: "Mr X, Director of XSA", "某某局长", "Nguyễn Văn A- Tổng cục trưởng"
+                elif ra >= b:  # role after the name: "Mr X, Director of XSA", "某某局长", "Nguyễn Văn A - Viện trưởng"
                     gap = p.text[b:ra]
                     if len(gap.strip(" ,:–-")) == 0 and ra - b <= 4:
                         org = None
@@ -220,6 +220,7 @@ def _events(passages: list[Passage], mentions: list[Mention], lang: str, publish
     cues = dict(lex["events"])
     if lang != "en":
         cues.update({k: v for k, v in lexicon.language("en")["events"].items() if len(k) > 6})
+    instrument_words = _agreement_words(lang)
     out: list[EventFinding] = []
     for p in passages:
         found = _find_words(p.text, cues, lang)
@@ -241,7 +242,7 @@ def _events(passages: list[Passage], mentions: list[Mention], lang: str, publish
         kinds = (["signing"] if "signing" in types else []) + [t for t in types if t != "signing"][:1]
         # a date right by an instrument's name ("the agreement in September") is the
         # instrument's: a workshop told in the same sentence does not take it (a signing may)
-        instruments = _find_words(p.text, _agreement_words(lang), lang)
+        instruments = _find_words(p.text, instrument_words, lang)
         own = [d for d in dates if not any(_next_to(p.text, d, x, y, lang) for x, y, _ in instruments)]
         during = lexicon.language(lang).get("held_during", [])
         signing: EventFinding | None = None
@@ -341,8 +342,8 @@ def _agreements(passages: list[Passage], mentions: list[Mention], lang: str, pub
             if signed_here and dates:
                 d = min(dates, key=lambda d: abs(d.start - a))
                 date = d.value
-            elif any(_next_to(p.text, d, a, b, lang) for d in dates):  # "the agreement in September"
-                date = next(d for d in dates if _next_to(p.text, d, a, b, lang)).value
+            elif (beside := next((d for d in dates if _next_to(p.text, d, a, b, lang)), None)) is not None:
+                date = beside.value  # "the agreement in September"
             event = next((e for e in events if e.passage == p and e.type == "signing"), None)
             if event is None and signed_here:
                 event = next((e for e in events if e.type == "signing"), None)

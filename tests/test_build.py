@@ -16,17 +16,20 @@ from coopgraph.errors import InputError, InvalidData
 from coopgraph.namespaces import INFERRED_GRAPH
 from coopgraph.outputs import MARKER
 from coopgraph.serialize import nt_term
+from coopgraph.storebuild import is_store
 
 FILES = sorted([*OUTPUTS, "void.ttl"])
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    """The published files' bytes (the store's own files are RocksDB's and change when opened)."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def test_all_outputs_written(built: Path) -> None:
-    assert sorted(p.name for p in built.iterdir()) == sorted([*FILES, MARKER])
+    assert sorted(p.name for p in built.iterdir()) == sorted([*FILES, MARKER, "store"])
+    assert is_store(built / "store")  # the store every command reads
 
 
 def test_summary_numbers(home: Path, tmp_path: Path) -> None:
@@ -35,8 +38,34 @@ def test_summary_numbers(home: Path, tmp_path: Path) -> None:
     assert result.sources == 1
     assert result.triples_inferred > 0
     assert result.entities_per_class["cg:StandardsBody"] == 3
-    assert set(result.seconds) == {"load", "validate", "reason", "write"}
+    assert {"load", "validate", "reason", "write", "write files"} <= set(result.seconds)
     assert result.report.count("Warning") == 1  # chi-cuc-dong-nai has no abbreviation; not fatal
+
+
+def test_shapes_the_project_engine_cannot_run_are_built_by_pyshacl_without_a_store(
+        home: Path, tmp_path: Path) -> None:
+    """A curator's shape with sh:closed (which coopgraph's validator does not implement) still
+    builds: pySHACL and owlrl make the published files, and commands read those."""
+    import coopgraph
+    from conftest import coopgraph_home
+
+    other = tmp_path / "home"
+    (other / "shapes").mkdir(parents=True)
+    for name in ("ontology", "data", "queries"):
+        (other / name).symlink_to(home / name)
+    for shape in (home / "shapes").iterdir():
+        (other / "shapes" / shape.name).symlink_to(shape.resolve())
+    (other / "shapes" / "closed.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<urn:closed> a sh:NodeShape ; sh:targetClass <urn:NoSuchClass> ; sh:closed true .\n", encoding="utf-8")
+    said: list[str] = []
+    with coopgraph_home(other):
+        result = build(FIXTURE_DATA, out_dir=tmp_path / "b", progress=said.append)
+        assert result.report.engine == "pyshacl" and result.conforms
+        assert not (tmp_path / "b" / "store").exists()
+        assert any("closed" in line and "pySHACL" in line for line in said), said
+        graph = coopgraph.open(build_dir=tmp_path / "b")
+        assert graph.store_dir is None and len(graph.asserted) == result.triples_asserted
 
 
 def test_no_curation_leaves_out_curator_graphs(home: Path, tmp_path: Path) -> None:
@@ -76,7 +105,7 @@ def test_rebuild_replaces_its_own_output(home: Path, tmp_path: Path) -> None:
     (out / "coopgraph.ttl").write_text("old")
     build(FIXTURE_DATA, out_dir=out)
     assert (out / "coopgraph.ttl").read_text() != "old"
-    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, MARKER])
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, MARKER, "store"])
 
 
 def test_deterministic_across_hash_seeds(home: Path, tmp_path: Path) -> None:

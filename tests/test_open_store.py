@@ -48,10 +48,24 @@ def test_names_resolve_on_the_store_without_reading_it_whole(real_store: Path, r
     assert graph.resolve("le xuan dinh") == real_graph.resolve("le xuan dinh")
 
 
-def test_describe_and_stats_are_those_of_the_build(store_graph, real_graph) -> None:  # noqa: ANN001
-    for name in ("SAC", "Le Xuan Dinh", "agreement/2019-stameq-sac-mou"):
-        assert store_graph.describe(name).to_text() == real_graph.describe(name).to_text(), name
-    assert store_graph.stats() == real_graph.stats()
+def test_describe_and_stats_are_those_of_the_build(store_graph, real_build: Path) -> None:  # noqa: ANN001
+    # the store answers them from its indexes; the graph held in memory (rdflib) from its own
+    from conftest import ROOT, coopgraph_home
+
+    from coopgraph.load import data_files
+
+    with coopgraph_home(ROOT):
+        in_memory = coopgraph.open(data_paths=data_files())
+    real_graph = coopgraph.open(real_build)  # a build folder: through the store it holds
+    assert in_memory.store_dir is None and real_graph.store_dir is not None
+    for name in ("SAC", "Le Xuan Dinh", "agreement/2019-stameq-sac-mou", "STAMEQ", "Pu Chun"):
+        text = in_memory.describe(name).to_text()
+        assert store_graph.describe(name).to_text() == text, name
+        assert real_graph.describe(name).to_text() == text, name
+    assert store_graph.stats() == real_graph.stats() == in_memory.stats()
+    fresh = coopgraph.open(real_build)
+    fresh.describe("SAC"), fresh.stats()
+    assert "_parts_dataset" not in vars(fresh)  # neither read the store into rdflib
 
 
 def test_cli_commands_take_a_store_folder_as_build(real_store: Path, real_build: Path) -> None:

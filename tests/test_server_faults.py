@@ -118,10 +118,18 @@ def _set_recorded_size(build: Path) -> None:
 
 def _variant(build: Path, where: Path) -> Path:
     """A complete build with one more triple, in one more named graph."""
+    import pyoxigraph as ox
+
     variant = copy_build(build, where)
     with (variant / "coopgraph.trig").open("a", encoding="utf-8") as f:
         f.write('\n<urn:test:extra-graph> { <urn:test:s> <urn:test:p> "one more triple" . }\n')
     _set_recorded_size(variant)
+    if (variant / "store").is_dir():  # the store every command reads says the same
+        triple = (ox.NamedNode("urn:test:s"), ox.NamedNode("urn:test:p"), ox.Literal("one more triple"))
+        store = ox.Store(str(variant / "store" / "main"))
+        store.extend([ox.Quad(*triple, ox.NamedNode("urn:test:extra-graph")), ox.Quad(*triple, ox.DefaultGraph())])
+        store.flush()
+        del store
     return variant
 
 

@@ -1,4 +1,4 @@
-"""Build the published files: validate, reason, write, and swap them in atomically.
+"""Build a build folder: the store every command reads, and the published files beside it.
 
 Every output is written by the deterministic writers in :mod:`coopgraph.serialize`, so the same
 input always gives byte-identical files. Outputs are written to a temporary folder beside the
@@ -23,6 +23,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from coopgraph import __version__
 from coopgraph.errors import InvalidData
 from coopgraph.load import data_files, load_dataset, load_ontology, load_shapes
+from coopgraph.load import data_paths as data_paths_to_read
 from coopgraph.resources import resource_dir
 from coopgraph.outputs import claim, replace_folder, temp_folder
 from coopgraph.namespaces import CG, DCAT, DCTERMS, ID, INFERRED_GRAPH, ONTOLOGY, OWL, RDF, VOID, XSD, curie, slugify
@@ -54,8 +55,10 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "validation.ttl": ("text/turtle", "SHACL validation report"),
 }
 
+#: The build's store, which every command reads (the published files are written from it).
+STORE = "store"
 #: Every name a build folder holds: what a folder written before markers existed may contain.
-BUILD_NAMES = frozenset({*OUTPUTS, "void.ttl"})
+BUILD_NAMES = frozenset({*OUTPUTS, "void.ttl", STORE})
 
 
 @dataclass
@@ -181,16 +184,59 @@ def build(
     progress: Progress | None = None,
     reference: bool = False,
 ) -> BuildResult:
-    """Build all outputs into ``out_dir``, replacing its previous content only on success.
+    """Build the store and the published files into ``out_dir``, replacing it only on success.
+
+    One pipeline whatever the size: the data is parsed, validated, reasoned and written to an
+    Oxigraph store (``out_dir/store``, :func:`coopgraph.storebuild.build_store`), which every
+    later command reads; the published files are written from the same parsed and inferred
+    statements (not read back from the store, which keeps a literal by its value:
+    ``"3"^^xsd:positiveInteger`` would come back as an ``xsd:integer``). ``reference`` also runs
+    pySHACL and owlrl, and the published report and inferred graph are theirs (equal to the
+    project engines' on the project's data: tests/test_scale.py).
 
     ``out_dir`` must be new, empty or a build folder (:func:`coopgraph.outputs.claim`); anything
     else is refused before the data is even loaded.
     """
-    out = Path(out_dir)
-    claim(out, "build", BUILD_NAMES, data_paths if data_paths is not None else data_files(), "void.ttl")
-    result = compute(data_paths, curation=curation, progress=progress, reference=reference)
-    with _timed(result.seconds, "write", progress):
-        _write_atomically(out, _render(result))
+    from coopgraph.rules import UnsupportedAxiom
+    from coopgraph.shacl import UnsupportedShape
+    from coopgraph.storebuild import build_store
+
+    files = data_paths_to_read(data_paths)  # none at all is refused, naming the folder it looked in
+    out = claim(out_dir, "build", BUILD_NAMES, files, "void.ttl")
+    tmp = temp_folder(out, "build")
+    try:
+        start = time.perf_counter()
+        try:
+            stored = build_store(files, tmp / STORE, progress=False, curation=curation, keep=not reference,
+                                 locate=True)
+        except (UnsupportedShape, UnsupportedAxiom) as e:
+            # shapes or an ontology the project's engines do not run: pySHACL and owlrl make the
+            # published files, and commands read those (a build folder without a store)
+            if progress:
+                progress(f"{e}; building with pySHACL and owlrl, without a store")
+            stored, reference = None, True
+        if reference:
+            result = compute(files, curation=curation, progress=progress, reference=True)
+        else:
+            assert stored is not None and stored.parts is not None
+            dataset, inferred, ontology = stored.parts.to_rdflib()
+            asserted = union(dataset)
+            result = BuildResult(
+                out_dir=None, triples_asserted=stored.triples_asserted, triples_inferred=stored.triples_inferred,
+                entities_per_class=entities_per_class(asserted),
+                sources=len(set(asserted.subjects(RDF.type, CG.SourceDocument))), conforms=stored.conforms,
+                report=stored.report, findings=stored.findings, seconds=dict(stored.seconds),
+                dataset=dataset, inferred=inferred, ontology=ontology)
+        if progress and stored is not None:
+            progress(f"store: {time.perf_counter() - start:.2f}s")
+        with _timed(result.seconds, "write files", progress):
+            for name, text in _render(result, None if reference else asserted).items():
+                (tmp / name).write_bytes(text.encode("utf-8"))
+            os.chmod(tmp, 0o755)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    replace_folder(tmp, out, "build", BUILD_NAMES, "void.ttl")
     result.out_dir = out
     if progress:
         for finding in result.findings:
@@ -198,14 +244,11 @@ def build(
     return result
 
 
-def _render(result: BuildResult) -> dict[str, str]:
+def _render(result: BuildResult, asserted: Graph | None = None) -> dict[str, str]:
+    """Every published file's text; ``asserted`` is the union of the asserted graphs if known."""
     assert result.dataset is not None and result.inferred is not None and result.ontology is not None
-    asserted = union(result.dataset)
-    closure = Graph()
-    for t in asserted:
-        closure.add(t)
-    for t in result.inferred:
-        closure.add(t)
+    asserted = union(result.dataset) if asserted is None else asserted
+    closure = set(asserted) | set(result.inferred)  # the writer sorts: no Graph needed to merge
     graphs: dict = {}
     for s, p, o, g in result.dataset.quads((None, None, None, None)):
         name = None if g in (None, DATASET_DEFAULT_GRAPH_ID) else g
@@ -263,17 +306,3 @@ def _void(result: BuildResult, asserted: Graph, files: dict[str, str]) -> Graph:
         g.add((dist, DCAT.byteSize, Literal(len(text.encode("utf-8")), datatype=XSD.integer)))
         g.add((dist, DCTERMS.license, LICENSE))
     return g
-
-
-def _write_atomically(out: Path, files: dict[str, str]) -> None:
-    """Write into a marked sibling temp folder, then swap it in (atomic on one filesystem)."""
-    out = out.resolve()
-    tmp = temp_folder(out, "build")
-    try:
-        for name, text in files.items():
-            (tmp / name).write_bytes(text.encode("utf-8"))
-        os.chmod(tmp, 0o755)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    replace_folder(tmp, out, "build", BUILD_NAMES, "void.ttl")

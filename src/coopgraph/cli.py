@@ -195,15 +195,17 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 def register_core(subparsers: argparse._SubParsersAction) -> None:
     """The commands every install has."""
-    p = add_command(subparsers, "build", "Validate, reason and write all output files.",
+    p = add_command(subparsers, "build", "Validate, reason, and write the store and the published files.",
                     "coopgraph build --out build", _cmd_build)
-    p.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build)")
+    p.add_argument("--out", default="build", metavar="DIR",
+                   help="build folder (default: build): the published files, and in DIR/store the store "
+                        "every command reads")
     p.add_argument("--data", metavar="FILE", nargs="+", help="data files (default: the data/ folder)")
     p.add_argument("--no-curation", action="store_true", help="leave out curator assertions")
     p.add_argument("--reference", action="store_true",
                    help="validate with pySHACL and reason with owlrl (the reference engines; same results, slower)")
     p.add_argument("--store", metavar="DIR",
-                   help="write a persistent Oxigraph store to DIR instead of files (for large graphs)")
+                   help="write only the store, to DIR, without the published files (for large graphs)")
     p.add_argument("--allow-invalid", action="store_true",
                    help="with --store: write the store even if shapes are violated (exit 1)")
 

@@ -162,6 +162,7 @@ class CoopGraph:
         self._evidence_cache: dict[Node, Evidence] = {}
         self._presented = False
         self._store_dir: Path | None = None
+        self._published: Path | None = None  # a build folder whose files the rdflib view is read from
         self._set_parts(dataset, inferred, ontology)
 
     def _set_parts(self, dataset: Dataset, inferred: Graph, ontology: Graph) -> None:
@@ -193,6 +194,7 @@ class CoopGraph:
         graph._evidence_cache = {}
         graph._presented = True  # the store build wrote graph/presentation
         graph._store_dir = Path(store_dir)
+        graph._published = None
         graph.oxigraph = store
         graph.manifest = dict(manifest or {})
         graph.engine = "oxigraph"
@@ -206,18 +208,14 @@ class CoopGraph:
     def _load_store(self) -> None:
         """Read the rdflib view (asserted graphs, inferred, ontology) from the on-disk store."""
         from coopgraph.queries import from_oxigraph
+        from coopgraph.storebuild import read_parts
 
         store = self.oxigraph
-        dataset, inferred, ontology = Dataset(default_union=True), Graph(), Graph()
-        special = {str(INFERRED_GRAPH): inferred, str(ONTOLOGY_GRAPH): ontology}
-        for q in store.quads_for_pattern(None, None, None, None):
-            name = getattr(q.graph_name, "value", None)
-            if name is None or name == str(PRESENTATION_GRAPH):
-                continue  # the default graph is the merge of the others; presentation is derived
-            triple = (from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object))
-            target = special.get(name)
-            (target if target is not None else dataset.graph(URIRef(name))).add(triple)
-        self._set_parts(dataset, inferred, ontology)
+        published = self._published
+        if published is not None:  # a build folder: its TriG says every literal as the data did
+            self._set_parts(*_published_parts(published))
+        else:
+            self._set_parts(*read_parts(store))
         shown = self._parts_dataset.graph(PRESENTATION_GRAPH)
         for q in store.quads_for_pattern(None, None, None, presentation.GRAPH):
             shown.add((from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object)))
@@ -354,7 +352,10 @@ class CoopGraph:
         if self._store_dir is not None:  # the store's indexes answer at once, whatever its size
             import pyoxigraph as ox
 
-            node = ox.NamedNode(str(iri))
+            try:
+                node = ox.NamedNode(str(iri))
+            except ValueError:
+                return False  # not an IRI at all ("urn:x> } DROP ALL"): nothing the store holds
             return any(next(iter(self.oxigraph.quads_for_pattern(*pattern)), None) is not None
                        for pattern in ((node, None, None, None), (None, None, node, None)))
         return any(True for _ in self.graph.triples((iri, None, None))) or any(
@@ -480,20 +481,61 @@ class CoopGraph:
         if isinstance(node, Literal):
             return str(node)
         prefs = [lang, "", "en", "vi"] if lang else ["", "en", "vi"]
-        for graph in (self.graph, self._ontology):
+        for where in ("data", "ontology"):
             for prop in LABEL_PROPERTIES:
-                values = [o for o in graph.objects(node, prop) if isinstance(o, Literal)]
+                values = [o for o in self._objects(node, prop, where) if isinstance(o, Literal)]
                 if values:
                     def rank(v: Literal) -> tuple[int, str]:
                         tag = (v.language or "").lower()
                         return (prefs.index(tag) if tag in prefs else len(prefs), str(v))
                     return str(min(values, key=rank))
         for prop in (CG.abbreviation, CG.nameText):
-            value = self.graph.value(node, prop)
+            value = self._value(node, prop)
             if value is not None:
                 return str(value)
         text = str(node)
         return curie(text) or text.rstrip("/").rsplit("/", 1)[-1]
+
+    # -- reading statements: from the store when there is one, else from the rdflib view -----
+
+    def _objects(self, node: Node, prop: Node, where: str = "data") -> list[Node]:
+        """Objects of ``node prop ?o`` in the asserted graphs, with the inferred (``data``), or
+        in the ontology. A store answers from its indexes, so describing one entity, labelling
+        and citing evidence never read the whole graph into rdflib."""
+        if self._store_dir is None:
+            graph = {"data": self.graph, "asserted": self._asserted, "ontology": self._ontology}[where]
+            return list(graph.objects(node, prop))
+        return [t[2] for t, names in self._quads(node, prop, None).items() if _held(names, where)]
+
+    def _value(self, node: Node, prop: Node, where: str = "data") -> Node | None:
+        """One object of ``node prop ?o`` (the first in term order, so every engine gives the same)."""
+        values = self._objects(node, prop, where)
+        return min(values, key=lambda v: (type(v).__name__, str(v))) if values else None
+
+    def _quads(self, s: Node | None, p: Node | None, o: Node | None) -> dict[tuple[Node, Node, Node], set[Node]]:
+        """The triples matching a pattern, each with the names of the graphs holding it
+        (evidence graphs, ``graph/inferred``, ``graph/ontology``; never the derived ones)."""
+        found: dict[tuple[Node, Node, Node], set[Node]] = {}
+        if self._store_dir is None:
+            for qs, qp, qo, g in self._parts_dataset.quads((s, p, o, None)):
+                name = getattr(g, "identifier", g)
+                if name != PRESENTATION_GRAPH:
+                    found.setdefault((qs, qp, qo), set()).add(name)
+            return found
+        import pyoxigraph as ox
+
+        from coopgraph.queries import from_oxigraph, to_oxigraph
+
+        pattern = [None if t is None else to_oxigraph(t) for t in (s, p, o)]
+        if isinstance(pattern[0], ox.Literal):
+            return found  # RDF has no literal subjects
+        shown = str(PRESENTATION_GRAPH)
+        for q in self.oxigraph.quads_for_pattern(*pattern, None):
+            if isinstance(q.graph_name, ox.DefaultGraph) or q.graph_name.value == shown:
+                continue  # the merge of the others, and what is derived for display
+            triple = (from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object))
+            found.setdefault(triple, set()).add(URIRef(q.graph_name.value))  # type: ignore[arg-type]
+        return found
 
     # -- describe ---------------------------------------------------------------------------
 
@@ -501,47 +543,47 @@ class CoopGraph:
         cache = self._evidence_cache
         if graph_name in cache:
             return cache[graph_name]
-        g, a = str(graph_name), self._asserted
+        g = str(graph_name)
+
+        def value(node: Node, prop: Node) -> Node | None:
+            return self._value(node, prop, "asserted")
+
         if graph_name == DATASET_DEFAULT_GRAPH_ID:
             ev = Evidence(graph=g, kind="unsourced")
         elif graph_name in self._curator_graphs:
-            ev = Evidence(graph=g, kind="curation", justification=_str(a.value(graph_name, CG.justification)))
+            ev = Evidence(graph=g, kind="curation", justification=_str(value(graph_name, CG.justification)))
         else:
-            doc = a.value(graph_name, CG.source)
+            doc = value(graph_name, CG.source)
             kind = "evidence" if doc is not None else "graph"
-            if doc is None and (graph_name, RDF.type, CG.SourceDocument) in a:
+            if doc is None and CG.SourceDocument in self._objects(graph_name, RDF.type, "asserted"):
                 doc, kind = graph_name, "source"
             ev = Evidence(graph=g, kind=kind)
             if doc is not None:
                 ev.source = str(doc)
-                ev.title = _str(a.value(doc, DCTERMS.title))
-                publisher = a.value(doc, DCTERMS.publisher)
+                ev.title = _str(value(doc, DCTERMS.title))
+                publisher = value(doc, DCTERMS.publisher)
                 ev.publisher = self.label(publisher) if publisher is not None else None
-                ev.date = _str(a.value(doc, DCTERMS.issued))
-                ev.url = _str(a.value(doc, CG.url))
+                ev.date = _str(value(doc, DCTERMS.issued))
+                ev.url = _str(value(doc, CG.url))
             if kind == "evidence":
-                line, sentence = a.value(graph_name, CG.line), a.value(graph_name, CG.sentence)
+                line, sentence = value(graph_name, CG.line), value(graph_name, CG.sentence)
                 ev.line = int(line) if line is not None else None
                 ev.sentence = int(sentence) if sentence is not None else None
-                ev.locator = _str(a.value(graph_name, CG.locator))
-                ev.quote = _str(a.value(graph_name, CG.quote))
+                ev.locator = _str(value(graph_name, CG.locator))
+                ev.quote = _str(value(graph_name, CG.quote))
         cache[graph_name] = ev
         return ev
 
     @cached_property
     def _curator_graphs(self) -> set[URIRef]:
-        return curator_graphs(self._dataset)
+        if self._store_dir is None:
+            return curator_graphs(self._dataset)
+        return {t[0] for t, names in self._quads(None, RDF.type, CG.CuratorAssertion).items()
+                if _held(names, "asserted") and isinstance(t[0], URIRef)}
 
-    def _statement(self, direction: str, p: Node, other: Node, triple: tuple, lang: str | None) -> Statement:
-        # store.contexts, not Dataset.graphs: the latter always adds the default graph.
-        names = {c.identifier for c in self._dataset.store.contexts(triple)}
+    def _statement(self, direction: str, p: Node, other: Node, names: set[Node], lang: str | None) -> Statement:
         graphs = sorted(names - _SPECIAL_GRAPHS, key=str)
-        if graphs:
-            status = "asserted"
-        elif triple in self._inferred:
-            status = "inferred"
-        else:
-            status = "ontology"
+        status = "asserted" if graphs else "inferred" if INFERRED_GRAPH in names else "ontology"
         is_lit = isinstance(other, Literal)
         return Statement(
             direction=direction,
@@ -561,29 +603,27 @@ class CoopGraph:
         ``lang`` picks label languages and hides literals tagged with other languages.
         """
         entity = self.resolve(name)
-        seen: set[tuple] = set()
         statements = []
-        for graph in (self.graph, self._ontology):
-            for _, p, o in graph.triples((entity, None, None)):
-                if (entity, p, o) in seen or (lang and isinstance(o, Literal) and o.language not in (None, lang)):
-                    continue
-                if o == entity and (entity, p, o) in self._inferred:
-                    continue  # reflexive consequences of property chains (X met X): true, but noise
-                seen.add((entity, p, o))
-                statements.append(self._statement("out", p, o, (entity, p, o), lang))
-            for s, p, _ in graph.triples((None, None, entity)):
-                if (s, p, entity) not in seen and s != entity:
-                    seen.add((s, p, entity))
-                    statements.append(self._statement("in", p, s, (s, p, entity), lang))
+        for (_, p, o), names in self._quads(entity, None, None).items():
+            if lang and isinstance(o, Literal) and o.language not in (None, lang):
+                continue
+            if o == entity and INFERRED_GRAPH in names:
+                continue  # reflexive consequences of property chains (X met X): true, but noise
+            statements.append(self._statement("out", p, o, names, lang))
+        for (s, p, _), names in self._quads(None, None, entity).items():
+            if s != entity:
+                statements.append(self._statement("in", p, s, names, lang))
         statements.sort(key=lambda st: (st.direction != "out", st.predicate != str(RDF.type),
-                                        st.predicate_label, st.node_label, st.node))
-        types = sorted({self.label(t, lang) for t in self.graph.objects(entity, RDF.type)})
+                                        st.predicate_label, st.node_label, st.node, st.language or ""))
+        types = sorted({self.label(t, lang) for t in self._objects(entity, RDF.type)})
         return Description(entity=str(entity), label=self.label(entity, lang), types=types, statements=statements)
 
     # -- numbers ----------------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
         """Headline numbers for the CLI and the server's status page."""
+        if self._store_dir is not None:
+            return self._stored_stats()
         names = [g.identifier for g in self._dataset.graphs() if g.identifier not in _SPECIAL_GRAPHS]
         a = self._asserted
         return {
@@ -599,13 +639,46 @@ class CoopGraph:
             "findings": list(self.findings),
         }
 
+    def _stored_stats(self) -> dict[str, Any]:
+        """:meth:`stats` counted by the store (SPARQL), without reading the graph into rdflib."""
+        special = ", ".join(f"<{g}>" for g in sorted(map(str, _SPECIAL_GRAPHS)))
+        evidence = f"GRAPH ?g {{ ?s a ?c }} FILTER(?g NOT IN ({special}))"
+
+        def number(body: str) -> int:
+            return int(next(iter(self.oxigraph.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {body} }}")))["n"].value)
+
+        per_class: dict[str, int] = {}
+        for row in self.oxigraph.query(f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {evidence} }} GROUP BY ?c"):
+            per_class[curie(row["c"].value) or row["c"].value] = int(row["n"].value)
+        return {
+            "triples_asserted": number(f"SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                                       f"FILTER(?g NOT IN ({special})) }}"),
+            "triples_inferred": number(f"GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }}"),
+            "triples_ontology": number(f"GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }}"),
+            "named_graphs": number(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} FILTER(?g NOT IN ({special})) }}"),
+            "sources": number(f"SELECT DISTINCT ?s WHERE {{ {evidence} FILTER(?c = <{CG.SourceDocument}>) }}"),
+            "evidence": number(f"SELECT DISTINCT ?s WHERE {{ {evidence} FILTER(?c = <{CG.Evidence}>) }}"),
+            "curator_assertions": len(self._curator_graphs),
+            "entities": number(f"SELECT DISTINCT ?s WHERE {{ {evidence} FILTER(isIRI(?s)) }}"),
+            "entities_per_class": dict(sorted(per_class.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "findings": list(self.findings),
+        }
+
+def _held(names: set[Node], where: str) -> bool:
+    """Whether graphs ``names`` put a triple in ``where``: ``asserted`` (an evidence graph),
+    ``data`` (asserted or inferred) or ``ontology``."""
+    if where == "ontology":
+        return ONTOLOGY_GRAPH in names
+    evidence = bool(names - _SPECIAL_GRAPHS)
+    return evidence or (where == "data" and INFERRED_GRAPH in names)
+
 
 def _str(node: Node | None) -> str | None:
     return None if node is None else str(node)
 
 
-def _from_build(build_dir: Path, curation: bool, reasoning: bool) -> CoopGraph:
-    """Load a finished build without re-reasoning, unless curation must be removed from it."""
+def _published_parts(build_dir: Path) -> tuple[Dataset, Graph, Graph]:
+    """A build folder's asserted graphs, inferred graph and ontology, read from its published files."""
     dataset = Dataset(default_union=True)
     parse_file(build_dir / "coopgraph.trig", dataset)
     ontology = Graph()
@@ -619,6 +692,12 @@ def _from_build(build_dir: Path, curation: bool, reasoning: bool) -> CoopGraph:
     inferred = Graph()
     inferred += dataset.graph(INFERRED_GRAPH)
     dataset.remove_graph(dataset.graph(INFERRED_GRAPH))
+    return dataset, inferred, ontology
+
+
+def _from_build(build_dir: Path, curation: bool, reasoning: bool) -> CoopGraph:
+    """Load a finished build's published files, reasoning again only when curation is removed."""
+    dataset, inferred, ontology = _published_parts(build_dir)
     if not curation and curator_graphs(dataset):
         drop_curation(dataset)
         inferred = reason(union(dataset), ontology).inferred if reasoning else Graph()
@@ -638,14 +717,23 @@ def open(  # shadows the builtin on purpose: the entry point reads as coopgraph.
 
     ``build_dir`` is used when no data files are given: a build folder (``coopgraph build``) or
     a store folder (``coopgraph build --store``); either way the same API object comes back, and
-    the same query gives the same rows. A folder that is neither is a :class:`UsageError`.
-    Otherwise the data (default: the package's ``data/``) is validated and reasoned in memory.
+    the same query gives the same rows. A build folder is read through the store it holds
+    (opening is instant and queries run on it); only ``curation=False`` or ``reasoning=False``,
+    which ask for other statements than the store's, read its published TriG instead. A folder
+    that is neither is a :class:`UsageError`. Otherwise the data (default: the package's
+    ``data/``) is validated and reasoned in memory.
     """
     if build_dir is not None and data_paths is None:
+        from coopgraph.build import STORE
+        from coopgraph.storebuild import is_store, open_store
+
         path = Path(build_dir)
         if (path / "coopgraph.trig").is_file():
+            if curation and reasoning and is_store(path / STORE):
+                graph = open_store(path / STORE)
+                graph._published = path  # the rdflib view is read from the published files
+                return graph
             return _from_build(path, curation, reasoning)
-        from coopgraph.storebuild import is_store, open_store
 
         if is_store(path):
             if not curation or not reasoning:

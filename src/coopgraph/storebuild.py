@@ -46,13 +46,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
+from rdflib import Dataset, Graph, URIRef
 
 from coopgraph import __version__, defaultgraph
 from coopgraph import rules as fr
 from coopgraph import shacl as fv
 from coopgraph import presentation
 from coopgraph.errors import CoopgraphError, InvalidData, UsageError
-from coopgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from coopgraph.namespaces import CG, INFERRED_GRAPH, ONTOLOGY_GRAPH, RDF
 from coopgraph.outputs import claim, remove_stale, replace_folder, temp_folder
 from coopgraph.progress import Progress
 from coopgraph.validate import ValidationReport, ValidationResult
@@ -79,6 +80,10 @@ class StoreResult:
     report: ValidationReport
     mode: str = "build"
     seconds: dict[str, float] = field(default_factory=dict)
+    #: owlrl's inconsistency messages for the data, in its words (:func:`coopgraph.rules.findings`)
+    findings: list[str] = field(default_factory=list)
+    #: what the store was written from, when :func:`build_store` was asked to keep it
+    parts: StoreParts | None = field(default=None, repr=False)
 
     @property
     def conforms(self) -> bool:
@@ -96,14 +101,42 @@ class StoreResult:
 # helpers
 
 
-def parse_quads(paths: Iterable[str | Path]) -> list[ox.Quad]:
-    """All quads of the files, parsed by pyoxigraph; a syntax error names file, line and column."""
-    from coopgraph.load import data_paths, read_quads
+def parse_quads(paths: Iterable[str | Path], *, curation: bool = True,
+                origins: dict[object, set[str]] | None = None) -> list[ox.Quad]:
+    """All quads of the files, parsed by pyoxigraph; a syntax error names file, line and column.
+
+    ``curation=False`` leaves out the curator assertions (:func:`without_curation`). ``origins``,
+    when given, is filled with subject -> the files stating it, so that a validation report
+    names the file to fix, as the reference report does.
+    """
+    from coopgraph.load import data_paths, display_path, read_quads
 
     quads: list[ox.Quad] = []
     for path in data_paths(paths):
-        quads.extend(read_quads(path))
-    return quads
+        read = read_quads(path)
+        if origins is not None:
+            shown = display_path(path)
+            for q in read:
+                origins.setdefault(q.subject, set()).add(shown)
+        quads.extend(read)
+    return quads if curation else without_curation(quads)
+
+
+_CURATOR_ASSERTION = ox.NamedNode(str(CG.CuratorAssertion))
+_TYPE = ox.NamedNode(str(RDF.type))
+
+
+def without_curation(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """``quads`` without the curator assertions: what the sources alone state (``--no-curation``).
+
+    A curator graph is one typed cg:CuratorAssertion anywhere; its quads go, and so does its
+    description (every triple whose subject is its name), as :func:`coopgraph.load.drop_curation`
+    does for an rdflib dataset.
+    """
+    curated = {q.subject for q in quads if q.predicate == _TYPE and q.object == _CURATOR_ASSERTION}
+    if not curated:
+        return quads
+    return [q for q in quads if q.graph_name not in curated and q.subject not in curated]
 
 
 def _triple(q: ox.Quad) -> Triple:
@@ -171,7 +204,8 @@ PARALLEL_FROM = 100_000
 
 
 def _validate_into(folder: Path, quads: list[ox.Quad], ontology_graph: object,
-                   progress: Callable[[int], None] | None = None, consume: bool = False) -> ValidationReport:
+                   progress: Callable[[int], None] | None = None, consume: bool = False,
+                   origins: dict[object, set[str]] | None = None) -> ValidationReport:
     """Validate in an in-memory store, then write the on-disk view that updates re-validate.
 
     The on-disk store answers the validator's many small lookups about four times slower than
@@ -183,14 +217,15 @@ def _validate_into(folder: Path, quads: list[ox.Quad], ontology_graph: object,
     if consume:
         quads.clear()
     fv.load_view(memory, ontology_graph)  # type: ignore[arg-type]
-    report = fv.validate_store(memory, progress=progress)
+    report = fv.validate_store(memory, progress=progress, origins=origins)  # type: ignore[arg-type]
     disk = ox.Store(str(folder / "validation"))
     disk.bulk_extend(memory.quads_for_pattern(None, None, None, None))
     disk.flush()
     return report
 
 
-def _validation_worker(files: list[str], folder: str, shapes_done: Any) -> None:
+def _validation_worker(files: list[str], folder: str, shapes_done: Any, curation: bool = True,
+                       locate: bool = False) -> None:
     """The second process of a large build: validate, write ``validation`` and its report."""
     from coopgraph.load import load_ontology
 
@@ -200,7 +235,9 @@ def _validation_worker(files: list[str], folder: str, shapes_done: Any) -> None:
             shapes_done.value = i
 
         start = time.perf_counter()
-        report = _validate_into(out, parse_quads(files), load_ontology(), progress, consume=True)
+        origins: dict[object, set[str]] | None = {} if locate else None
+        quads = parse_quads(files, curation=curation, origins=origins)
+        report = _validate_into(out, quads, load_ontology(), progress, consume=True, origins=origins)
         (out / "validation.json").write_text(_report_to_json(report), encoding="utf-8")
         (out / "validation.seconds").write_text(f"{time.perf_counter() - start:.3f}\n", encoding="utf-8")
     except BaseException as e:  # noqa: BLE001 - reported to the parent, which raises it
@@ -211,14 +248,14 @@ def _validation_worker(files: list[str], folder: str, shapes_done: Any) -> None:
 class _Validation:
     """Validation of a large build, running in a second process (spawned: no forked store)."""
 
-    def __init__(self, files: list[Path], folder: Path) -> None:
+    def __init__(self, files: list[Path], folder: Path, curation: bool = True, locate: bool = False) -> None:
         import multiprocessing
 
         ctx = multiprocessing.get_context("spawn")
         self.folder = folder
         self.done = ctx.Value("i", 0)
         # the child draws nothing: it reports its progress through ``done``, drawn by result()
-        self.proc = ctx.Process(target=_validation_worker, args=([str(f) for f in files], str(folder), self.done),
+        self.proc = ctx.Process(target=_validation_worker, args=([str(f) for f in files], str(folder), self.done, curation, locate),
                                 name="coopgraph-validate", daemon=True)
         self.proc.start()
 
@@ -230,7 +267,8 @@ class _Validation:
         error = self.folder / "validation.error"
         if self.proc.exitcode != 0 or error.is_file():
             detail = error.read_text(encoding="utf-8") if error.is_file() else f"exit code {self.proc.exitcode}"
-            raise CoopgraphError(f"validation failed in its process: {detail}")
+            kind = fv.UnsupportedShape if detail.startswith("UnsupportedShape:") else CoopgraphError
+            raise kind(f"validation failed in its process: {detail}")
         return _report_from_json((self.folder / "validation.json").read_text(encoding="utf-8"))
 
     def stop(self) -> None:
@@ -245,24 +283,35 @@ def build_store(
     *,
     allow_invalid: bool = False,
     progress: bool = True,
+    curation: bool = True,
+    keep: bool = False,
+    locate: bool = False,
 ) -> StoreResult:
     """Load, validate, reason and write a store folder (replacing ``store_dir`` on success).
+
+    ``curation=False`` builds from what the sources alone state (:func:`without_curation`);
+    ``keep`` returns what the store was written from (:class:`StoreParts`) in ``parts``;
+    ``locate`` names in each validation result the files stating its focus node, as the
+    published report does (a store's own report, which updates keep in step, names none).
 
     For a large graph, validation (and writing its on-disk view) runs in a second process while
     this one reasons and writes the main store: on two cores that overlaps the two longest steps.
     """
-    from coopgraph.load import data_files, load_ontology
+    from coopgraph.load import data_paths as files_to_read
+    from coopgraph.load import load_ontology
 
-    files = [Path(p) for p in data_paths] if data_paths else data_files()
+    files = files_to_read(data_paths)  # none at all is refused, naming the folder it looked in
     target = claim(store_dir, "store", STORE_NAMES, files, "manifest.json")
     tmp = temp_folder(target, "store")
     seconds: dict[str, float] = {}
     validation: _Validation | None = None
     try:
         t = time.perf_counter()
-        quads = parse_quads(files)
+        origins: dict[object, set[str]] | None = {} if locate else None
+        quads = parse_quads(files, curation=curation, origins=origins)
         if len(quads) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-            validation = _Validation(files, tmp)
+            origins = None  # the second process reads the files itself
+            validation = _Validation(files, tmp, curation, locate)
         asserted = {_triple(q) for q in quads}
         n_asserted = len(asserted)
         rules = fr.project_rules()
@@ -271,7 +320,7 @@ def build_store(
         report: ValidationReport | None = None
         if validation is None:
             with Progress("validate", unit="shapes") as bar:
-                report = _validate_into(tmp, quads, load_ontology(), bar.update)
+                report = _validate_into(tmp, quads, load_ontology(), bar.update, origins=origins)
             t = _timed(seconds, "validate", t)
             _refuse_invalid(report, allow_invalid)
 
@@ -280,6 +329,7 @@ def build_store(
         main = ox.Store(str(tmp / "main"))
         main.bulk_extend(quads)
         main.bulk_extend(defaultgraph.copies(quads))  # the merge (coopgraph.defaultgraph)
+        kept = list(quads) if keep else []
         quads.clear()
         t = _timed(seconds, "write asserted", t)
 
@@ -328,7 +378,9 @@ def build_store(
         gc.collect()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return StoreResult(target, manifest["triples_asserted"], len(result.inferred), report, "build", seconds)
+    return StoreResult(target, manifest["triples_asserted"], len(result.inferred), report, "build", seconds,
+                       result.findings, StoreParts(kept, result.inferred, rules.ontology) if keep else None)
+
 
 
 def _refuse_invalid(report: ValidationReport, allow_invalid: bool, before: int = 0) -> None:
@@ -364,6 +416,59 @@ def open_store(store_dir: str | Path) -> CoopGraph:
                          "`coopgraph build --store DIR`")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     return CoopGraph.from_store(ox.Store.read_only(str(folder / "main")), folder, manifest)
+
+
+@dataclass
+class StoreParts:
+    """What a store is written from: the asserted quads, the inferred and the ontology triples.
+
+    Kept by :func:`build_store` when asked (``keep=True``), so the published files are written
+    from the statements as parsed: a store keeps a literal by its value (``"3"^^xsd:positiveInteger``
+    comes back as ``"3"^^xsd:integer``), and a published file must say what its source said.
+    """
+
+    quads: list[ox.Quad]
+    inferred: set[Triple]
+    ontology: set[Triple]
+
+    def to_rdflib(self) -> tuple[Dataset, Graph, Graph]:
+        """The asserted evidence graphs, the inferred graph and the ontology as rdflib objects."""
+        from coopgraph.queries import from_oxigraph
+
+        dataset, inferred, ontology = Dataset(default_union=True), Graph(), Graph()
+        graphs: dict[object, Graph] = {}
+        for q in self.quads:
+            target = graphs.get(q.graph_name)
+            if target is None:
+                name = getattr(q.graph_name, "value", None)
+                target = graphs[q.graph_name] = dataset.graph(URIRef(name)) if name else dataset.default_graph
+            target.add((from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object)))
+        for triples, graph in ((self.inferred, inferred), (self.ontology, ontology)):
+            for t in triples:
+                graph.add((from_oxigraph(t[0]), from_oxigraph(t[1]), from_oxigraph(t[2])))
+        return dataset, inferred, ontology
+
+
+def read_parts(store: ox.Store) -> tuple[Dataset, Graph, Graph]:
+    """A store's asserted evidence graphs, inferred graph and ontology, as rdflib objects.
+
+    The rdflib view of :class:`CoopGraph` over a store. The default graph (the merge of the
+    others) and the presentation graph (derived) are left out.
+    """
+    from coopgraph.namespaces import PRESENTATION_GRAPH
+
+    parts = StoreParts([], set(), set())
+    special = {str(INFERRED_GRAPH): parts.inferred, str(ONTOLOGY_GRAPH): parts.ontology}
+    for q in store.quads_for_pattern(None, None, None, None):
+        name = getattr(q.graph_name, "value", None)
+        if name is None or name == str(PRESENTATION_GRAPH):
+            continue
+        target = special.get(name)
+        if target is None:
+            parts.quads.append(q)
+        else:
+            target.add((q.subject, q.predicate, q.object))
+    return parts.to_rdflib()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 The two commands run in turn (A B A B ...) after one warm-up each, as whole processes, so a
 drift in the machine's speed hits both alike; the script prints each one's median wall time and
-peak memory and the median of the pair-by-pair ratios. Results go in benchmarks/RESULTS-build.md.
+peak memory and the median of the pair-by-pair ratios. Then the commands a user runs on the
+finished build (``describe``, ``query NAME``, ``stats``), each as a whole process, in turn.
+Results go in benchmarks/RESULTS-build.md.
 
     python benchmarks/build_time.py --runs 5
 """
@@ -50,7 +52,16 @@ def main() -> None:
                 walls[name].append(wall)
                 peaks[name].append(peak)
         same = all((Path(tmp) / "fast" / p.name).read_bytes() == p.read_bytes()
-                   for p in (Path(tmp) / "ref").iterdir())
+                   for p in (Path(tmp) / "ref").iterdir() if p.is_file())
+        built = str(Path(tmp) / "fast")
+        reads = {" ".join(words): [sys.executable, "-m", "coopgraph", *words, "--build", built]
+                 for words in (["describe", "STAMEQ"], ["query", "partners"], ["stats"])}
+        for command in reads.values():
+            run(command)  # warm-up
+        read_walls: dict[str, list[float]] = {name: [] for name in reads}
+        for _ in range(args.runs):
+            for name, command in reads.items():
+                read_walls[name].append(run(command)[0])
     ratios = [a / b for a, b in zip(walls["fast"], walls["reference"], strict=True)]
     print(f"runs: {args.runs} of each, alternating, after one warm-up each")
     for name, values in walls.items():
@@ -60,6 +71,9 @@ def main() -> None:
     print(f"fast/reference wall ratio, median of pairs: {statistics.median(ratios):.3f} "
           f"({1 / statistics.median(ratios):.1f}x faster)")
     print(f"outputs byte-identical: {'yes' if same else 'NO'}")
+    for name, values in read_walls.items():
+        print(f"coopgraph {name} --build B: wall median {statistics.median(values):.2f} s "
+              f"(min {min(values):.2f}, max {max(values):.2f})")
 
 
 if __name__ == "__main__":

@@ -367,6 +367,22 @@ def test_russian_genitive_names_and_roles(known) -> None:
     assert any(p == CG.holder and o == PERSON["alishera-shukurova"] for s, p, o in posts)
 
 
+def test_russian_event_and_instrument_words_in_any_case(known, tmp_path: Path) -> None:
+    # the lexicon says "встреча", "визит", "соглашение", "протокол"; a sentence says them in
+    # the accusative, genitive, instrumental or prepositional, and each is still found
+    article = tmp_path / "ru-cases.txt"
+    article.write_text("https://example.org/ru/cases\n\n"
+                       "5 апреля 2024 года Росстандарт провёл встречу с делегацией Госстандарта.\n"
+                       "В ходе визита стороны обменялись соглашением о сотрудничестве.\n"
+                       "Росстандарт и Госстандарт работают в рамках протокола о сотрудничестве.\n",
+                       encoding="utf-8")
+    d = ingest(article, known, lang="ru")
+    events = triples(d, "event")
+    assert (any(o == Literal("2024-04-05", datatype=XSD.date) for s, p, o in events)), events
+    kinds = {o for s, p, o in triples(d, "agreement") if p == RDF.type}
+    assert {CG.Agreement, CG.Protocol} <= kinds, kinds
+
+
 def test_chinese_name_with_bracketed_abbreviation_and_foreign_person(known) -> None:
     d = ingest(ARTICLES / "zh-meeting.txt", known)
     entity = triples(d, "entity")

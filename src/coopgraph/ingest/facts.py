@@ -99,12 +99,12 @@ def _in(m: Mention, p: Passage) -> bool:
 
 
 def _find_words(text: str, words: dict[str, str] | list[str], lang: str) -> list[tuple[int, int, str]]:
-    """Lexicon words in ``text`` (longest first, case-insensitive, whole words outside Chinese)."""
+    """Lexicon words in ``text`` (longest first, case-insensitive, whole words outside Chinese,
+    in any case ending in Russian: :func:`coopgraph.ingest.lexicon.phrase_pattern`)."""
     items = words.items() if isinstance(words, dict) else ((w, w) for w in words)
     found: list[tuple[int, int, str]] = []
     for word, value in sorted(items, key=lambda kv: -len(kv[0])):
-        pattern = re.escape(word.strip()) if lang == "zh" else rf"(?<![\w]){re.escape(word.strip())}(?![\w])"
-        for m in re.finditer(pattern, text, re.I):
+        for m in lexicon.phrase_pattern(word, lang).finditer(text):
             if not any(a < m.end() and m.start() < b for a, b, _ in found):
                 found.append((m.start(), m.end(), value))
     return sorted(found)
@@ -207,8 +207,7 @@ def _dates(p: Passage, lang: str, published: str | None, dateline: int | None) -
         for word, shift in lexicon.language(lang).get("relative", {}).items():
             if shift is None:
                 continue
-            pattern = re.escape(word) if lang == "zh" else rf"(?<![\w]){re.escape(word)}(?![\w])"
-            for m in re.finditer(pattern, p.text, re.I):
+            for m in lexicon.phrase_pattern(word, lang).finditer(p.text):
                 if len(published) == 10 and shift == 0:
                     dates.append(FoundDate(published, m.start(), m.end(), True))
     return sorted(dates, key=lambda d: d.start)
@@ -491,7 +490,7 @@ def _hedged(text: str, lang: str, cues: list[str]) -> bool:
         return False
     cue = min(at)
     for w in lexicon.language(lang).get("not_commit", []):
-        for m in re.finditer(re.escape(w) if lang == "zh" else rf"(?<![\w]){re.escape(w)}(?![\w])", low):
+        for m in lexicon.phrase_pattern(w, lang).finditer(low):
             if m.start() < cue and not re.search(r"[,;，；。.]", low[m.end():cue]):
                 return True
     return False

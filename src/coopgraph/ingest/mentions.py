@@ -617,14 +617,10 @@ def _keeps_new(longer: Mention, inner: list[Mention], gazetteer: Gazetteer) -> b
 # --------------------------------------------------------------------------- entities
 
 
-def _russian_stem(word: str) -> str:
-    return re.sub(r"(ами|ями|ом|ем|ой|ей|ою|ах|ях|ов|ев|а|я|у|ю|е|ы|и)$", "", word)
-
-
 def _key(m: Mention, lang: str) -> str:
     text = fold(m.text)
     if lang == "ru":
-        text = " ".join(_russian_stem(w) for w in text.split())
+        text = " ".join(lexicon.russian_stem(w) for w in text.split())
     return text
 
 
@@ -723,7 +719,7 @@ def _new_entity(m: Mention, lang: str, gazetteer: Gazetteer, existing: set[URIRe
     if m.kind == "person":
         iri = mint("person", latin(m.text, person=True))
         return Entity(iri, "person", iri not in existing, m.text)
-    slug_text = latin(m.abbr or (_russian_stem(m.text) if lang == "ru" and " " not in m.text else m.text))
+    slug_text = latin(m.abbr or (lexicon.russian_stem(m.text) if lang == "ru" and " " not in m.text else m.text))
     known = gazetteer.lookup(m.abbr) if m.abbr else None
     if known is not None and gazetteer.entities[known].kind == "org":
         return Entity(known, "org", False, m.text)

@@ -41,7 +41,7 @@ def _emit(**kw: object) -> None:
 
 def child_build(store: str, *data: str) -> None:
     """``coopgraph build --store`` as the user runs it (load, validate, reason, write)."""
-    from coopgraph.storebuild import build_store
+    from coopgraph.build.store import build_store
 
     t = time.perf_counter()
     r = build_store(list(data), store, allow_invalid=True)
@@ -52,12 +52,12 @@ def child_naive(data: str, bound_queries: str) -> None:
     """rdflib parse, pySHACL, owlrl, rdflib SPARQL, rdflib serialisers, stage by stage."""
     from rdflib import Dataset
 
-    from coopgraph.build import union
-    from coopgraph.dataset import CoopGraph
+    from coopgraph.build.folder import union
+    from coopgraph.graph import CoopGraph
     from coopgraph.load import load_ontology, load_shapes
-    from coopgraph.queries import run
-    from coopgraph.reason import reason
-    from coopgraph.validate import validate
+    from coopgraph.query.library import run
+    from coopgraph.rules.reason import reason
+    from coopgraph.shacl.validate import validate
 
     t = time.perf_counter()
     ds = Dataset(default_union=True)
@@ -101,8 +101,8 @@ def child_queries(store: str, bound_queries: str, repeats: int) -> None:
     """
     import pyoxigraph as ox
 
-    from coopgraph.storebuild import open_store
-    from coopgraph.queries import PREFIXES, run
+    from coopgraph.build.store import open_store
+    from coopgraph.query.library import PREFIXES, run
 
     graph = open_store(store)
     for name, params in json.loads(bound_queries):
@@ -164,7 +164,7 @@ def child_compare(a: str, b: str) -> None:
 
 
 def child_update(store: str, source: str) -> None:
-    from coopgraph.storebuild import update_store
+    from coopgraph.build.store import update_store
 
     t = time.perf_counter()
     r = update_store(store, [source], allow_invalid=True)
@@ -276,7 +276,7 @@ def pick_entities(store: str) -> dict[str, str]:
 
 def bound_queries(e: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
     """Each named query bound to one entity where it has such a parameter, plus whole-graph runs."""
-    from coopgraph.queries import QueryLibrary
+    from coopgraph.query.library import QueryLibrary
 
     by_param = {"agency": e["agency"], "actor": e["agency"], "entity": e["agency"], "person": e["person"],
                 "personA": e["person"], "personB": e["person2"], "meeting": e["meeting"],
@@ -338,7 +338,7 @@ def main() -> None:
         results["sizes"][n] = res
         data = work / f"synth-{n}.nq"
         t = time.perf_counter()
-        from coopgraph.synth import write
+        from coopgraph.build.synth import write
 
         info = write(data, n, seed=1)
         res["triples"] = info.triples

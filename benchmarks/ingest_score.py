@@ -50,12 +50,12 @@ from pathlib import Path
 from rdflib import Dataset, URIRef
 from rdflib.namespace import FOAF, RDF
 
-from coopgraph.draft import read_draft, write_draft
+from coopgraph.curate.draft import read_draft, write_draft
 from coopgraph.ingest import ingest
 from coopgraph.ingest.gazetteer import Gazetteer
 from coopgraph.load import data_files, load_dataset
 from coopgraph.namespaces import CG, DCTERMS, ORG
-from coopgraph.validate import validate
+from coopgraph.shacl.validate import validate
 
 EVENT_GROUPS = {"meeting": "m", "visit": "m", "reception": "m", "other": "m", "signing": "s", "forum": "f",
                 "conference": "f", "workshop": "f", "training": "f", "general-assembly": "f", "launch": "l",

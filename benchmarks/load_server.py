@@ -48,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from coopgraph.queries import QueryLibrary  # noqa: E402
+from coopgraph.query.library import QueryLibrary  # noqa: E402
 
 PATHOLOGICAL = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 ACCEPT = {"Accept": "application/sparql-results+json, text/turtle;q=0.9"}
@@ -241,8 +241,8 @@ def slow_client(port: int, seconds: float, every: float, outcomes: Counter[str],
 def measure_costs(build: Path) -> list[str]:
     """What the worker processes cost, measured without HTTP in this process."""
     import coopgraph
-    from coopgraph.server import nquads
-    from coopgraph.workers import Job, WorkerPool, answer
+    from coopgraph.serve.server import nquads
+    from coopgraph.serve.workers import Job, WorkerPool, answer
 
     graph = coopgraph.open(build_dir=build)
     start = time.perf_counter()

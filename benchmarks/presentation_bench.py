@@ -32,7 +32,7 @@ def compute(store_dir: str) -> None:
     """Time presentation.compute over the whole store (what the build's presentation step does)."""
     import pyoxigraph as ox
 
-    from coopgraph import presentation
+    from coopgraph.build import presentation
 
     store = ox.Store.read_only(str(Path(store_dir) / "main"))
     for _ in range(2):
@@ -46,7 +46,7 @@ def update(store_dir: str, source: str) -> None:
     """update_store with one source on a copy of the store; the presentation step timed apart."""
     import pyoxigraph as ox
 
-    from coopgraph import storebuild, presentation
+    from coopgraph.build import store as storebuild, presentation
 
     work = Path(tempfile.mkdtemp(prefix="presentation-bench-"))
     copy = work / "store"
@@ -80,8 +80,8 @@ def queries(store_dir: str, queries_dir: str, out: str) -> None:
     import pyoxigraph as ox
 
     import bench
-    from coopgraph.storebuild import open_store
-    from coopgraph.queries import PREFIXES, QueryLibrary, run
+    from coopgraph.build.store import open_store
+    from coopgraph.query.library import PREFIXES, QueryLibrary, run
 
     library = QueryLibrary(Path(queries_dir))
     bound = bench.bound_queries(bench.pick_entities(store_dir))

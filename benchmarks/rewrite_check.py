@@ -32,8 +32,8 @@ def main() -> None:
 
     from bench import pick_entities
 
-    from coopgraph.storebuild import open_store
-    from coopgraph.queries import QueryLibrary, run
+    from coopgraph.build.store import open_store
+    from coopgraph.query.library import QueryLibrary, run
 
     graph, library, entity = open_store(args.store), QueryLibrary(ROOT / "queries"), pick_entities(args.store)
     for name in args.names:

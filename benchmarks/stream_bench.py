@@ -42,9 +42,9 @@ def _ms(s: float) -> str:
 
 def _child_old_way(store: str, name: str, out: str) -> None:
     """The pre-streaming path: all rows converted into a list, the whole text made, then written."""
-    from coopgraph.storebuild import open_store
-    from coopgraph.queries import run
-    from coopgraph.results import write
+    from coopgraph.build.store import open_store
+    from coopgraph.query.library import run
+    from coopgraph.query.results import write
 
     text = write(run(open_store(store), name), "csv")
     Path(out).write_text(text, encoding="utf-8")
@@ -81,8 +81,8 @@ def main() -> None:
 
     from bench import bound_queries, pick_entities
 
-    from coopgraph.storebuild import open_store
-    from coopgraph.queries import run
+    from coopgraph.build.store import open_store
+    from coopgraph.query.library import run
 
     graph = open_store(args.store)
     triples = graph.manifest.get("triples_asserted", 0) + graph.manifest.get("triples_inferred", 0)

@@ -1,4 +1,4 @@
-"""A draft of a short article of the project's own writing, built with coopgraph.draft.
+"""A draft of a short article of the project's own writing, built with coopgraph.curate.draft.
 
 It is modelled on data/ (a source graph with passages, an event with two sides, an attendance,
 a commitment) and mixes facts about known entities (ag:stameq, ag:kpc exist in data/) with new
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rdflib import Literal, URIRef
 
-from coopgraph.draft import Draft, Fact, Link, write_draft
+from coopgraph.curate.draft import Draft, Fact, Link, write_draft
 from coopgraph.namespaces import CG, DCTERMS, FOAF, ID, RDF, RDFS, XSD
 
 SLUG = "example-2026-11-30-stameq-kpc-workshop"

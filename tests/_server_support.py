@@ -60,7 +60,7 @@ def key(term: object) -> str:
         return ""
     if isinstance(term, BNode):
         return "_:"
-    from coopgraph.queries import sparql_term_any
+    from coopgraph.query.library import sparql_term_any
 
     return sparql_term_any(term)  # type: ignore[arg-type]
 
@@ -96,7 +96,7 @@ def embedded_rows(graph: object, name: str) -> list[tuple[str, ...]]:
     """A named query's rows from the embedded API (rdflib engine, the library default), computed
     once per session: an engine independent of the server's Oxigraph, so agreement means something."""
     if name not in _EMBEDDED:
-        from coopgraph.queries import QueryLibrary, run
+        from coopgraph.query.library import QueryLibrary, run
 
         _EMBEDDED[name] = rows_of_result(run(graph, name, library=QueryLibrary(QUERIES_DIR)))
     return _EMBEDDED[name]

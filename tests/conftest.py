@@ -49,7 +49,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def built(home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One build of the fixture data, shared by every test that only reads outputs."""
-    from coopgraph.build import build
+    from coopgraph.build.folder import build
 
     out = tmp_path_factory.mktemp("builds") / "build"
     build(FIXTURE_DATA, out_dir=out)
@@ -72,7 +72,7 @@ def real_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     COOPGRAPH_HOME points at the repo only while building, so this works whether or not the
     ``home`` fixture (fixture shapes, no queries) is active for the session.
     """
-    from coopgraph.build import build
+    from coopgraph.build.folder import build
     from coopgraph.load import data_files
 
     out = tmp_path_factory.mktemp("real") / "build"
@@ -90,7 +90,7 @@ def real_graph(real_build: Path):  # noqa: ANN201 - coopgraph.CoopGraph
 @pytest.fixture(scope="session")
 def sparql_server(real_build: Path) -> Iterator:
     """One endpoint on a free loopback port for the whole session, stopped at the end."""
-    from coopgraph.server import ServerConfig, SparqlServer
+    from coopgraph.serve.server import ServerConfig, SparqlServer
 
     config = ServerConfig(build_dir=real_build, port=0, queries_dir=ROOT / "queries", reload_interval=0,
                           cors_origins=("http://allowed.example",), max_rows=2000, timeout=10)
@@ -107,7 +107,7 @@ def make_server(real_build: Path, tmp_path: Path) -> Iterator[Callable[..., obje
     """
     import shutil
 
-    from coopgraph.server import ServerConfig, SparqlServer
+    from coopgraph.serve.server import ServerConfig, SparqlServer
 
     started: list[SparqlServer] = []
 
@@ -149,7 +149,7 @@ def browser() -> Iterator:
 @pytest.fixture(scope="session")
 def real_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repo's real data built as an on-disk store (`coopgraph build --store`)."""
-    from coopgraph.storebuild import build_store
+    from coopgraph.build.store import build_store
     from coopgraph.load import data_files
 
     out = tmp_path_factory.mktemp("real-store") / "store"

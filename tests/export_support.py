@@ -46,8 +46,8 @@ def seed_coopgraph():  # noqa: ANN201 - coopgraph.CoopGraph
 
 
 @lru_cache(maxsize=1)
-def seed_network():  # noqa: ANN201 - coopgraph.network.Network
-    from coopgraph.network import Network
+def seed_network():  # noqa: ANN201 - coopgraph.export.network.Network
+    from coopgraph.export.network import Network
 
     return Network.from_coopgraph(seed_coopgraph())
 
@@ -97,14 +97,14 @@ def dumps(data: Any) -> str:
 
 
 @lru_cache(maxsize=1)
-def real_network():  # noqa: ANN201 - coopgraph.network.Network
+def real_network():  # noqa: ANN201 - coopgraph.export.network.Network
     """Every file in the repo's data/ folder, with curation: the network a policy officer exports.
 
     The whole-network picture is only hard on the real data (over 250 nodes, over 40 source documents);
     the seed article alone would let a layout pass that fails a real report.
     """
     import coopgraph
-    from coopgraph.network import Network
+    from coopgraph.export.network import Network
 
     old = os.environ.get("COOPGRAPH_HOME")
     os.environ["COOPGRAPH_HOME"] = str(ROOT)

@@ -8,7 +8,7 @@ from rdflib import Graph, Literal, URIRef
 import coopgraph
 from coopgraph.errors import QueryError, UsageError
 from coopgraph.namespaces import CG, ID, OWL, RDF, mint, slugify
-from coopgraph.reason import reason
+from coopgraph.rules.reason import reason
 
 STAMEQ = ID["agency/stameq"]
 MOST = ID["agency/most"]

@@ -11,12 +11,12 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from _support import FIXTURE_DATA, FIXTURES, run_cli
-from coopgraph.build import OUTPUTS, build
+from coopgraph.build.folder import OUTPUTS, build
 from coopgraph.errors import InputError, InvalidData
 from coopgraph.namespaces import INFERRED_GRAPH
-from coopgraph.outputs import MARKER
+from coopgraph.build.outputs import MARKER
 from coopgraph.serialize import nt_term
-from coopgraph.storebuild import is_store
+from coopgraph.build.store import is_store
 
 FILES = sorted([*OUTPUTS, "void.ttl"])
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

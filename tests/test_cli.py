@@ -8,7 +8,7 @@ import json
 import pytest
 
 from _support import FIXTURE_DATA, error_lines, run_cli
-from coopgraph.cli import main, make_parser
+from coopgraph.cli.main import main, make_parser
 
 
 def _commands() -> list[str]:

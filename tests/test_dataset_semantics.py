@@ -17,7 +17,7 @@ from pathlib import Path
 
 from _server_support import http, q
 from _support import ROOT
-from coopgraph.queries import execute
+from coopgraph.query.library import execute
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 LABELS = "SELECT ?s ?l WHERE { ?s rdfs:label ?l }"
@@ -64,7 +64,7 @@ def test_passage_graphs_are_still_reached_with_graph(real_graph) -> None:  # noq
 
 
 def test_an_on_disk_store_holds_the_merge_as_its_default_graph(real_graph, real_store: Path) -> None:  # noqa: ANN001
-    from coopgraph.storebuild import open_store
+    from coopgraph.build.store import open_store
 
     store = open_store(real_store)
     for text in (COUNT, LABELS, PER_GRAPH):
@@ -76,7 +76,7 @@ def test_an_on_disk_store_holds_the_merge_as_its_default_graph(real_graph, real_
 def test_update_keeps_the_merge_in_step(tmp_path: Path) -> None:
     """A triple stated by two sources is one row; replacing one source keeps it, dropping it from
     both removes it; the store then answers as a store built from the final files."""
-    from coopgraph.storebuild import build_store, open_store, update_store
+    from coopgraph.build.store import build_store, open_store, update_store
 
     ex = "http://example.org/"
     label = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -105,7 +105,7 @@ def test_update_of_a_store_written_before_the_merge_makes_it(tmp_path: Path) -> 
     """A format-1 store (empty default graph, queried with the union) gets the merge on its next update."""
     import pyoxigraph as ox
 
-    from coopgraph.storebuild import build_store, open_store, update_store
+    from coopgraph.build.store import build_store, open_store, update_store
 
     ex, label = "http://example.org/", "http://www.w3.org/2000/01/rdf-schema#label"
     one, two = tmp_path / "one.trig", tmp_path / "two.trig"

@@ -15,7 +15,7 @@ import networkx as nx
 import pytest
 from export_support import ROOT, SEED, seed_coopgraph
 
-from coopgraph import cli, cli_export
+from coopgraph.cli import main as cli, export as cli_export
 
 
 @pytest.fixture

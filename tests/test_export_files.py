@@ -23,7 +23,7 @@ from export_support import check_golden, dumps, seed_network, structure
 
 from coopgraph.errors import UsageError
 from coopgraph.export import FORMATS, EmptyView, get_exporter, make_view
-from coopgraph.network import Period, ViewOptions
+from coopgraph.export.network import Period, ViewOptions
 
 MEETING = "https://w3id.org/coopgraph/id/meeting/2023-06-05-most-samr-reception"
 YED_READ = ("x", "y", "shape_type")

@@ -19,7 +19,7 @@ from cdp_browser import Browser
 from export_support import ARTIFACTS, seed_network
 
 from coopgraph.export import get_exporter, make_view
-from coopgraph.network import Network, ViewOptions
+from coopgraph.export.network import Network, ViewOptions
 
 SAMR = "https://w3id.org/coopgraph/id/org/samr"
 BO_THUAN = "https://w3id.org/coopgraph/id/person/bo-thuan"

@@ -10,7 +10,7 @@ import pytest
 from export_support import check_golden, dumps, seed_network, structure
 
 from coopgraph.errors import UsageError
-from coopgraph.network import Period, ViewOptions, fold, parse_types
+from coopgraph.export.network import Period, ViewOptions, fold, parse_types
 
 ORG = "https://w3id.org/coopgraph/id/org/"
 PERSON = "https://w3id.org/coopgraph/id/person/"

@@ -20,7 +20,7 @@ from coopgraph.export import EmptyView, get_exporter, make_view
 from coopgraph.export import fonts as fonts_module
 from coopgraph.export.picture import A4_HEIGHT, A4_WIDTH, PictureExporter, citations
 from coopgraph.export.timeline import items
-from coopgraph.network import Network, Period, ViewOptions
+from coopgraph.export.network import Network, Period, ViewOptions
 
 ORG = "https://w3id.org/coopgraph/id/org/"
 PERSON = "https://w3id.org/coopgraph/id/person/"
@@ -194,7 +194,7 @@ def test_timeline_legend_is_clear_of_title_and_subtitle(lang: str) -> None:
 
 def test_identical_citations_share_one_entry() -> None:
     """Two copies of one article (same title, publisher, address) are one numbered entry."""
-    from coopgraph.network import SourceInfo
+    from coopgraph.export.network import SourceInfo
 
     net = copy.copy(seed_network())
     net.graph = copy.deepcopy(seed_network().graph)

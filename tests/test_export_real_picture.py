@@ -32,7 +32,7 @@ from coopgraph.export.picture import (
     node_text,
     sources_text,
 )
-from coopgraph.network import ViewOptions
+from coopgraph.export.network import ViewOptions
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -172,7 +172,7 @@ def test_two_processes_draw_the_same_svg(svg: bytes) -> None:
     must not depend on it (a networkx subgraph view iterates a set: that broke this once)."""
     script = ("import sys; sys.path.insert(0, 'tests'); from export_support import real_network; "
               "from coopgraph.export import get_exporter, make_view; "
-              "from coopgraph.export.picture import PictureExporter; from coopgraph.network import ViewOptions; "
+              "from coopgraph.export.picture import PictureExporter; from coopgraph.export.network import ViewOptions; "
               "v = make_view(real_network(), ViewOptions(types=PictureExporter.default_types)); "
               "sys.stdout.buffer.write(get_exporter('svg').render(v))")
     root = Path(__file__).resolve().parents[1]

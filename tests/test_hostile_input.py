@@ -427,7 +427,7 @@ def test_svg_pictures_run_no_payload(fmt: str, hostile, browser: Browser) -> Non
 
 @pytest.fixture(scope="module")
 def hostile_server(hostile) -> Iterator[str]:  # noqa: ANN001
-    from coopgraph.server import ServerConfig, SparqlServer
+    from coopgraph.serve.server import ServerConfig, SparqlServer
 
     config = ServerConfig(build_dir=hostile["build"], port=0, queries_dir=ROOT / "queries", reload_interval=0)
     with SparqlServer(config) as server:

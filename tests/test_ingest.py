@@ -17,12 +17,12 @@ from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS
 
 from _support import FIXTURES, error_lines, run_cli
-from coopgraph.draft import Draft, read_draft, write_draft
+from coopgraph.curate.draft import Draft, read_draft, write_draft
 from coopgraph.errors import InputError
 from coopgraph.ingest import ingest, known_entities
 from coopgraph.load import load_dataset
 from coopgraph.namespaces import CG, ID, XSD
-from coopgraph.validate import validate
+from coopgraph.shacl.validate import validate
 
 ARTICLES = FIXTURES / "ingest"
 AG, PERSON = Namespace(f"{ID}org/"), Namespace(f"{ID}person/")

@@ -12,12 +12,14 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 
-from coopgraph import CoopGraph, presentation
-from coopgraph import storebuild as fb
+from coopgraph import CoopGraph
+
+from coopgraph.build import presentation
+from coopgraph.build import store as fb
 from coopgraph.errors import QueryError, UsageError
-from coopgraph.labels import with_labels
+from coopgraph.query.labels import with_labels
 from coopgraph.namespaces import PRESENTATION_GRAPH, RDFS
-from coopgraph.queries import run
+from coopgraph.query.library import run
 
 EX = "https://example.org/"
 A, B, C = URIRef(EX + "a"), URIRef(EX + "b"), URIRef(EX + "c")

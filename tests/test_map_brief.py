@@ -23,9 +23,9 @@ import pytest
 from cdp_browser import Browser
 from export_support import ARTIFACTS, ROOT, fonts_embedded, pdf_to_pngs, png_size
 
-from coopgraph import brief as brief_module
+from coopgraph.export import brief as brief_module
 from coopgraph.export import coopmap, geo
-from coopgraph.network import Network, Period
+from coopgraph.export.network import Network, Period
 
 SVG = "{http://www.w3.org/2000/svg}"
 VIETNAM = "https://w3id.org/coopgraph/id/country/vietnam"

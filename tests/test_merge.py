@@ -11,8 +11,8 @@ from rdflib import Dataset, Literal
 from _drafts import FILE, SLUG
 from _review_support import make_project
 from _support import error_lines, run_cli
-from coopgraph import review
-from coopgraph.draft import CGD, read_draft
+from coopgraph.curate import review
+from coopgraph.curate.draft import CGD, read_draft
 from coopgraph.namespaces import CG, ID, RDF
 
 STAMEQ = ID["org/stameq"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from _support import ROOT
-from coopgraph.draft import Draft, Fact, write_draft
+from coopgraph.curate.draft import Draft, Fact, write_draft
 from coopgraph.load import rdflib_quads, read_quads
-from coopgraph.merge import merge
+from coopgraph.curate.merge import merge
 from coopgraph.namespaces import CG, RDF
 
 # The data files that describe one source whose slug is the file's name (the others add a

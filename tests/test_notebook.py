@@ -16,7 +16,7 @@ from rdflib import RDF, Literal, URIRef
 
 from _server_support import QUERIES_DIR
 from coopgraph import namespaces
-from coopgraph.queries import QueryLibrary, QueryResult, Row
+from coopgraph.query.library import QueryLibrary, QueryResult, Row
 
 pd = pytest.importorskip("pandas")
 LIBRARY = QueryLibrary(QUERIES_DIR)

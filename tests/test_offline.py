@@ -22,8 +22,8 @@ import coopgraph
 from _server_support import http, q
 from _support import FIXTURE_DATA, error_lines, run_cli
 from coopgraph.errors import InputError
-from coopgraph.offline import MAX_CHECKED, NetworkRefused, checked, keywords
-from coopgraph.queries import execute
+from coopgraph.query.offline import MAX_CHECKED, NetworkRefused, checked, keywords
+from coopgraph.query.library import execute
 
 RESULTS_XML = (b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
                b'<variable name="x"/></head><results><result><binding name="x"><literal>from the canary'
@@ -80,7 +80,7 @@ def quiet(canary: Canary) -> Iterator[Canary]:
 
 @pytest.fixture(scope="module")
 def endpoint(built: Path) -> Iterator[str]:
-    from coopgraph.server import ServerConfig, SparqlServer
+    from coopgraph.serve.server import ServerConfig, SparqlServer
 
     with SparqlServer(ServerConfig(build_dir=built, port=0, reload_interval=0, timeout=10)) as server:
         yield server.url
@@ -262,7 +262,7 @@ def test_inline_json_ld_still_loads(home: Path, tmp_path: Path) -> None:
 
 def test_deeply_nested_queries_are_refused_before_a_parser_crashes(home: Path) -> None:
     """10,000 nested brackets overflow Oxigraph's parser (a segfault of the whole process)."""
-    from coopgraph.offline import MAX_NESTING, check_nesting
+    from coopgraph.query.offline import MAX_NESTING, check_nesting
     from coopgraph.errors import QueryError
 
     deep = "SELECT * WHERE { FILTER(" + "(" * 10_000 + "1" + ")" * 10_000 + ") }"

@@ -14,7 +14,7 @@ import pytest
 import coopgraph
 from _support import ROOT, error_lines, run_cli
 from coopgraph.errors import UsageError
-from coopgraph.queries import QueryLibrary, run
+from coopgraph.query.library import QueryLibrary, run
 
 LIBRARY = QueryLibrary(ROOT / "queries")
 

@@ -41,7 +41,7 @@ def rdflib_statements(path: Path, fmt: str, quads: bool) -> set[tuple[str, ...]]
 
 def oxigraph_statements(path: Path, fmt: ox.RdfFormat, quads: bool) -> set[tuple[str, ...]]:
     """Parsed with no base IRI: a relative IRI anywhere makes this raise."""
-    from coopgraph.queries import from_oxigraph
+    from coopgraph.query.library import from_oxigraph
 
     out = set()
     for q in ox.parse(path=str(path), format=fmt):
@@ -119,7 +119,7 @@ class _Terms(HTMLParser):
 
 def test_ontology_page_documents_every_term_offline(real_build: Path) -> None:
     from coopgraph.namespaces import CG
-    from coopgraph.ontology_doc import missing_texts, terms
+    from coopgraph.build.ontology_doc import missing_texts, terms
 
     ontology = Graph().parse(real_build / "ontology.ttl")
     listed = terms(ontology)
@@ -149,7 +149,7 @@ def test_ontology_page_renders_in_a_real_browser(real_build: Path, browser) -> N
     page = real_build / "ontology.html"
     browser.open(page.as_uri() + "#Agency")
     assert browser.errors == [], browser.errors
-    from coopgraph.ontology_doc import terms
+    from coopgraph.build.ontology_doc import terms
 
     count = len(terms(Graph().parse(real_build / "ontology.ttl")))
     assert browser.js("document.querySelectorAll('section.term').length") == count

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from _support import FIXTURE_DATA, ROOT, error_lines, run_cli
-from coopgraph.build import BUILD_NAMES
+from coopgraph.build.folder import BUILD_NAMES
 from coopgraph.errors import UsageError
-from coopgraph.outputs import MARKER, claim, remove_stale, write_marker
+from coopgraph.build.outputs import MARKER, claim, remove_stale, write_marker
 
 OPTIONS = {"build": "--out", "store": "--store"}
 

@@ -1,6 +1,6 @@
 """Paging: ``limit`` and ``offset`` in the API, the CLI, the server and on an on-disk store.
 
-The page is cut in the SPARQL the engine runs (coopgraph.queries.paged), so these tests check
+The page is cut in the SPARQL the engine runs (coopgraph.query.library.paged), so these tests check
 what comes back against the whole answer, on both engines and every entry point.
 """
 
@@ -14,7 +14,7 @@ import pytest
 from _server_support import http
 from _support import ROOT, error_lines, run_cli
 from coopgraph.errors import UsageError
-from coopgraph.queries import QueryLibrary, paged, run
+from coopgraph.query.library import QueryLibrary, paged, run
 
 LIBRARY = QueryLibrary(ROOT / "queries")
 QUERY = "agency-agreements"  # a whole-graph listing, ordered
@@ -82,7 +82,7 @@ def test_server_named_query_pages(real_graph, sparql_server) -> None:  # noqa: A
 
 
 def test_a_store_pages_as_the_api(real_graph, real_store: Path) -> None:  # noqa: ANN001
-    from coopgraph.storebuild import open_store
+    from coopgraph.build.store import open_store
 
     store = open_store(real_store)
     whole = terms(run(store, QUERY, library=LIBRARY, engine="oxigraph"))

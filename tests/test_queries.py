@@ -19,11 +19,11 @@ import pytest
 from rdflib import OWL, Literal, URIRef
 
 from _support import ROOT
-from coopgraph import queries
+from coopgraph.query import library as queries
 from coopgraph.errors import QueryError, UsageError
 from coopgraph.namespaces import CG
-from coopgraph.queries import QueryLibrary, QueryResult, Row, from_oxigraph, run
-from coopgraph.results import to_csv, to_json, to_table, to_tsv, to_xml, write
+from coopgraph.query.library import QueryLibrary, QueryResult, Row, from_oxigraph, run
+from coopgraph.query.results import to_csv, to_json, to_table, to_tsv, to_xml, write
 
 QUERY_DIR = ROOT / "queries"
 GOLDEN_DIR = ROOT / "tests" / "golden" / "queries"
@@ -132,7 +132,7 @@ def test_every_query_runs_unchanged_in_another_engine_with_its_defaults() -> Non
     """The files as the library runs them (defaults in VALUES, the project prefixes declared, the
     ?xLabel columns filled by the label service) are plain SPARQL 1.1: Oxigraph parses each.
     (A grouped file that projects ?xLabel is valid only after the service's rewrite.)"""
-    from coopgraph.labels import with_labels
+    from coopgraph.query.labels import with_labels
 
     for q in LIBRARY:
         ox.Store().query(with_labels(q.text), prefixes=queries.PREFIXES)  # raises SyntaxError otherwise
@@ -553,8 +553,8 @@ def test_timeout_stops_the_query(real_graph) -> None:  # noqa: ANN001
 @pytest.fixture
 def cli(real_graph, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):  # noqa: ANN001, ANN201
     """Run ``coopgraph ...`` in-process on the session's graph (no reload per call)."""
-    import coopgraph.cli_queries as cq
-    from coopgraph.cli import main
+    import coopgraph.cli.queries as cq
+    from coopgraph.cli.main import main
 
     monkeypatch.setattr(cq, "open_from_args", lambda args: real_graph)
     monkeypatch.setenv("COOPGRAPH_HOME", str(ROOT))
@@ -626,7 +626,7 @@ def test_find_searches_string_literals_only() -> None:
     """The text test is LCASE, which only string literals pass: the documented scope of find."""
     from rdflib import RDFS, XSD, Dataset, Graph
 
-    from coopgraph.dataset import CoopGraph
+    from coopgraph.graph import CoopGraph
 
     ds = Dataset(default_union=True)
     g = ds.graph(URIRef("https://x.example/graph"))

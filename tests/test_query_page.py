@@ -16,9 +16,9 @@ import pyoxigraph as ox
 import pytest
 
 from _server_support import QUERIES_DIR, embedded_rows, http, rows_of_result
-from coopgraph import webui
-from coopgraph.labels import with_labels
-from coopgraph.queries import QueryLibrary, execute
+from coopgraph.serve import webui
+from coopgraph.query.labels import with_labels
+from coopgraph.query.library import QueryLibrary, execute
 
 LIBRARY = QueryLibrary(QUERIES_DIR)
 NAMES = LIBRARY.names()

@@ -11,8 +11,8 @@ from rdflib import URIRef
 from _drafts import FILE, SLUG, make_draft, write_fixture
 from _review_support import Pty, make_project
 from _support import error_lines, run_cli
-from coopgraph import review
-from coopgraph.draft import DraftError, read_draft
+from coopgraph.curate import review
+from coopgraph.curate.draft import DraftError, read_draft
 from coopgraph.namespaces import ID
 
 STAMEQ = ID["org/stameq"]
@@ -204,7 +204,7 @@ def test_candidates_for_the_entity_search(real_graph) -> None:  # noqa: ANN001
 
 
 def test_a_link_is_replaced_by_another_links_entity_or_one_this_draft_proposes() -> None:
-    from coopgraph.cli_review import _pairs
+    from coopgraph.cli.review import _pairs
     from coopgraph.errors import UsageError
 
     draft = make_draft()

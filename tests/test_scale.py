@@ -1,5 +1,5 @@
 """The scale path must give exactly the reference answers: owlrl's inferred triples (as filtered
-by coopgraph.reason) and pySHACL's results (as flattened by coopgraph.validate).
+by coopgraph.rules.reason) and pySHACL's results (as flattened by coopgraph.shacl.validate).
 
 Checked on the seed data, on every SHACL fixture in tests/shapes/, and on a 10,000-triple
 synthetic graph with injected violations (of every kind synth knows, including two values of
@@ -18,13 +18,13 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph
 
-from coopgraph import rules as fr
-from coopgraph import shacl as fv
-from coopgraph import synth
-from coopgraph.build import union
+from coopgraph.rules import engine as fr
+from coopgraph.shacl import engine as fv
+from coopgraph.build import synth
+from coopgraph.build.folder import union
 from coopgraph.load import load_dataset, load_ontology, load_shapes
-from coopgraph.reason import reason
-from coopgraph.validate import validate
+from coopgraph.rules.reason import reason
+from coopgraph.shacl.validate import validate
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -63,7 +63,7 @@ def _assert_same_validation(asserted: Graph) -> None:
     expected = validate(asserted, shapes=load_shapes(), ontology=load_ontology())
     got = fv.validate_triples(fr.graph_to_ox(asserted))
     a, b = Counter(map(_key, expected.results)), Counter(map(_key, got.results))
-    assert a == b, f"only pySHACL: {list((a - b).elements())[:5]}; only coopgraph.shacl: {list((b - a).elements())[:5]}"
+    assert a == b, f"only pySHACL: {list((a - b).elements())[:5]}; only coopgraph.shacl.engine: {list((b - a).elements())[:5]}"
     # messages too, where both engines render them
     assert Counter((_key(r), r.message) for r in expected.results) == Counter((_key(r), r.message) for r in got.results)
 
@@ -159,7 +159,7 @@ def test_synth_size_is_close_to_requested() -> None:
 
 
 def test_unsupported_axiom_fails_loudly() -> None:
-    """An owl:Restriction would need rules coopgraph.rules lacks: it must refuse, not guess."""
+    """An owl:Restriction would need rules coopgraph.rules.engine lacks: it must refuse, not guess."""
     from rdflib import BNode, URIRef
 
     from coopgraph.namespaces import OWL, RDF, RDFS
@@ -247,7 +247,7 @@ def test_data_the_rules_cannot_judge_goes_to_owlrl() -> None:
 
 def test_build_equals_reference_build_byte_for_byte(tmp_path: Path) -> None:
     """The published files do not depend on which engines made them (the project's data)."""
-    from coopgraph.build import build
+    from coopgraph.build.folder import build
 
     ours = build(None, out_dir=tmp_path / "ours")
     ref = build(None, out_dir=tmp_path / "ref", reference=True)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from coopgraph import storebuild as fb
-from coopgraph import synth
-from coopgraph.storebuild import INFERRED
+from coopgraph.build import store as fb
+from coopgraph.build import synth
+from coopgraph.build.store import INFERRED
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -139,7 +139,7 @@ def test_named_queries_on_store_equal_in_memory_engine(tmp_path: Path) -> None:
     """Every named query with its default parameters, on the seed data: store == rdflib dataset
     copied into Oxigraph (the existing embedded engine)."""
     import coopgraph
-    from coopgraph.queries import QueryLibrary, run
+    from coopgraph.query.library import QueryLibrary, run
 
     fb.build_store(None, tmp_path / "store")
     store = fb.open_store(tmp_path / "store")

@@ -17,9 +17,9 @@ from rdflib import RDFS, Graph, URIRef
 from _server_support import QUERIES_DIR, embedded_rows, http, q, rows_of_body, rows_of_json, rows_of_result, rows_of_triples
 from cdp_browser import Browser, require_chromium
 from coopgraph.errors import UsageError
-from coopgraph.offline import checked
-from coopgraph.queries import QueryLibrary, execute, run
-from coopgraph.server import ServerConfig, SparqlServer, check_bind, check_read_only, negotiate
+from coopgraph.query.offline import checked
+from coopgraph.query.library import QueryLibrary, execute, run
+from coopgraph.serve.server import ServerConfig, SparqlServer, check_bind, check_read_only, negotiate
 
 LIBRARY = QueryLibrary(QUERIES_DIR)
 NAMES = LIBRARY.names()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 
 from _server_support import alive, copy_build, http, q
-from coopgraph.server import SparqlServer
+from coopgraph.serve.server import SparqlServer
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 # About 1e7 solutions to count: about a second on Oxigraph, with no row out before the end.

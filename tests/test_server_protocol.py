@@ -23,8 +23,8 @@ import pytest
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 
 from _server_support import QUERIES_DIR, http, key, rows_of_json, rows_of_result, rows_of_triples
-from coopgraph.queries import QueryLibrary, QueryResult, execute, from_oxigraph
-from coopgraph.server import ServerConfig
+from coopgraph.query.library import QueryLibrary, QueryResult, execute, from_oxigraph
+from coopgraph.serve.server import ServerConfig
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -351,7 +351,7 @@ def test_cors_is_on_for_reads_by_default_and_off_with_the_flag(make_server) -> N
 def test_serve_no_cors_flag_sets_no_origins() -> None:
     import argparse
 
-    from coopgraph import cli_serve
+    from coopgraph.cli import serve as cli_serve
 
     parser = argparse.ArgumentParser()
     cli_serve.register(parser.add_subparsers())

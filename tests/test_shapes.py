@@ -107,7 +107,7 @@ def short(term) -> str:
 
 
 def union_of(paths) -> Graph:
-    """The union of all graphs of the files, as coopgraph.validate gives it to pySHACL."""
+    """The union of all graphs of the files, as coopgraph.shacl.validate gives it to pySHACL."""
     g = Graph()
     for path in paths:
         path = Path(path)

@@ -26,7 +26,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV
 
 import coopgraph
 from coopgraph.load import curator_graphs, data_files, load_dataset
-from coopgraph.validate import validate
+from coopgraph.shacl.validate import validate
 
 CG = Namespace("https://w3id.org/coopgraph/def#")
 ID = "https://w3id.org/coopgraph/id/"

@@ -19,8 +19,8 @@ import pytest
 from _server_support import QUERIES_DIR, embedded_rows, free_port, rows_of_result, wait_for_port
 from _stores import OxigraphServer, need, oxigraph_binary
 from _support import ROOT, run_cli
-from coopgraph.queries import QueryLibrary
-from coopgraph.store import DEFAULT, MERGED_GRAPH, PushError, graphs_of, push, remote_query, remote_run
+from coopgraph.query.library import QueryLibrary
+from coopgraph.serve.remote import DEFAULT, MERGED_GRAPH, PushError, graphs_of, push, remote_query, remote_run
 
 NAMES = QueryLibrary(QUERIES_DIR).names()
 

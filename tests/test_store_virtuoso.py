@@ -20,8 +20,8 @@ import pytest
 from _server_support import QUERIES_DIR, embedded_rows, rows_of_result
 from _stores import VIRTUOSO_USER, Virtuoso, need, virtuoso_version
 from _support import ROOT, run_cli
-from coopgraph.queries import QueryLibrary
-from coopgraph.store import DEFAULT, MERGED_GRAPH, graphs_of, push, remote_query, remote_run
+from coopgraph.query.library import QueryLibrary
+from coopgraph.serve.remote import DEFAULT, MERGED_GRAPH, graphs_of, push, remote_query, remote_run
 
 NAMES = QueryLibrary(QUERIES_DIR).names()
 
@@ -162,7 +162,7 @@ _NO_JSONLD = ("Virtuoso 7.2.5 reads no JSON-LD: its Graph Store endpoint answers
 @pytest.mark.parametrize("name", sorted(GSP_LOADABLE))
 def test_output_loads_into_virtuoso_to_the_same_statements(virtuoso: Virtuoso, real_build: Path, real_graph,  # noqa: ANN001
                                                            name: str, request: pytest.FixtureRequest) -> None:
-    from coopgraph.store import _request, graph_url
+    from coopgraph.serve.remote import _request, graph_url
     from test_output_interop import RDF_OUTPUTS, rdflib_statements
 
     if name == "coopgraph.jsonld":

@@ -13,8 +13,8 @@ import pytest
 from rdflib import Literal, URIRef
 
 from _support import ROOT
-from coopgraph.queries import QueryLibrary, QueryResult, Row, run
-from coopgraph.results import TABLE_WINDOW, TABULAR, write, write_to
+from coopgraph.query.library import QueryLibrary, QueryResult, Row, run
+from coopgraph.query.results import TABLE_WINDOW, TABULAR, write, write_to
 
 LIBRARY = QueryLibrary(ROOT / "queries")
 N = 5 * TABLE_WINDOW

@@ -21,8 +21,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from coopgraph import storebuild as fb
-from coopgraph import synth
+from coopgraph.build import store as fb
+from coopgraph.build import synth
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLS = 9  # moments spread evenly over one uninterrupted update

@@ -8,7 +8,7 @@ import json
 
 from _support import FIXTURE_DATA, FIXTURES, run_cli
 from coopgraph.load import load_dataset
-from coopgraph.validate import validate
+from coopgraph.shacl.validate import validate
 
 INVALID = FIXTURES / "invalid" / "missing-label.trig"
 

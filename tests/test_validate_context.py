@@ -77,7 +77,7 @@ def test_a_real_violation_names_its_passage_and_others_files_stay_out(project: P
 
 
 def test_the_project_data_conforms_file_by_file_in_context(repo_home: Path) -> None:
-    from coopgraph.validate_context import validate_files
+    from coopgraph.shacl.context import validate_files
 
     for path in sorted((ROOT / "data").glob("*.trig")):
         report = validate_files([path], ROOT / "data")

@@ -17,7 +17,7 @@ import pytest
 import coopgraph
 from _support import FIXTURES
 from coopgraph.load import load_dataset
-from coopgraph.validate import validate
+from coopgraph.shacl.validate import validate
 
 FIXTURE = FIXTURES / "vocabulary" / "concepts-as-data.trig"
 ID = "https://w3id.org/coopgraph/id/"

@@ -12,7 +12,7 @@ import pytest
 
 from _drafts import FILE, SLUG
 from cdp_browser import Browser
-from coopgraph.draft import read_draft
+from coopgraph.curate.draft import read_draft
 from coopgraph.namespaces import ID
 
 PAGE = f"/review/{SLUG}.trig"
@@ -20,7 +20,7 @@ PAGE = f"/review/{SLUG}.trig"
 
 @pytest.fixture
 def site(real_build: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    from coopgraph.server import ServerConfig, SparqlServer
+    from coopgraph.serve.server import ServerConfig, SparqlServer
 
     drafts = tmp_path / "drafts"
     drafts.mkdir()
@@ -141,7 +141,7 @@ def test_another_site_cannot_decide(site: tuple[str, Path], browser: Browser, tm
 
 
 def test_the_review_pages_are_off_without_drafts(real_build: Path) -> None:
-    from coopgraph.server import ServerConfig, SparqlServer
+    from coopgraph.serve.server import ServerConfig, SparqlServer
 
     with SparqlServer(ServerConfig(build_dir=real_build, port=0, reload_interval=0)) as server:
         with pytest.raises(urllib.error.HTTPError) as e:
@@ -151,8 +151,8 @@ def test_the_review_pages_are_off_without_drafts(real_build: Path) -> None:
 
 def test_markup_in_a_draft_is_shown_as_text_and_never_runs(real_build: Path, tmp_path: Path, browser: Browser) -> None:
     from _drafts import make_draft
-    from coopgraph.draft import write_draft
-    from coopgraph.server import ServerConfig, SparqlServer
+    from coopgraph.curate.draft import write_draft
+    from coopgraph.serve.server import ServerConfig, SparqlServer
     from rdflib import Literal
     from coopgraph.namespaces import CG
 

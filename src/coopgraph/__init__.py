@@ -6,6 +6,6 @@ all go through it so that there is a single place where data is loaded, validate
 
 __version__ = "0.1.0"
 
-from coopgraph.dataset import CoopGraph, open  # noqa: E402  (needs __version__ defined first)
+from coopgraph.graph import CoopGraph, open  # noqa: E402  (needs __version__ defined first)
 
 __all__ = ["CoopGraph", "__version__", "open"]

@@ -2,6 +2,6 @@
 
 import sys
 
-from coopgraph.cli import main
+from coopgraph.cli.main import main
 
 sys.exit(main())

@@ -17,7 +17,7 @@ class InputError(CoopgraphError):
     exit_code = 2
 
     def __init__(self, file: str | Path, line: int, column: int, message: str) -> None:
-        self.file = "<stdin>" if str(file) == "-" else str(file)  # `-`: standard input (coopgraph.stdio)
+        self.file = "<stdin>" if str(file) == "-" else str(file)  # `-`: standard input (coopgraph.cli.stdio)
         self.line = line
         self.column = column
         self.message = " ".join(str(message).split())

@@ -8,7 +8,7 @@ same files with the same message; rdflib's parsers, whose errors rarely say wher
 
 JSON-LD needs no document loader that way either: rdflib's JSON-LD parser fetches a remote
 ``@context`` from the web, pyoxigraph has no loader, so a remote context is refused with the
-file and line named. Loading is offline by construction (see :mod:`coopgraph.offline`).
+file and line named. Loading is offline by construction (see :mod:`coopgraph.query.offline`).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _files(folder: Path, suffixes: Iterable[str]) -> list[Path]:
 
 
 def _format(path: Path) -> tuple[str, ox.RdfFormat]:
-    from coopgraph.stdio import is_stdio, stdin_bytes
+    from coopgraph.cli.stdio import is_stdio, stdin_bytes
 
     if is_stdio(path):  # no extension to go by: JSON-LD if it opens like JSON, else TriG, which
         # also reads Turtle, N-Triples and N-Quads
@@ -103,7 +103,7 @@ def read_text(path: Path) -> bytes:
     one). A leading UTF-8 byte order mark, which Windows editors write, is dropped: it is not
     part of the RDF, and line and column numbers then match what an editor shows.
     """
-    from coopgraph.stdio import is_stdio, stdin_bytes
+    from coopgraph.cli.stdio import is_stdio, stdin_bytes
 
     if path.is_dir():
         raise InputError(path, 0, 0, f"is a folder, not a data file: give its files, for example {path}/*.trig")

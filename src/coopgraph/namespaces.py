@@ -15,7 +15,7 @@ GRAPH = Namespace("https://w3id.org/coopgraph/graph/")
 INFERRED_GRAPH = GRAPH["inferred"]
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 #: Derived for display only (labels per language, the date of a thing, the first IRI of an
-#: owl:sameAs cluster; :mod:`coopgraph.presentation`): never source data, never exported.
+#: owl:sameAs cluster; :mod:`coopgraph.build.presentation`): never source data, never exported.
 PRESENTATION_GRAPH = GRAPH["presentation"]
 
 __all__ = [
@@ -86,7 +86,7 @@ _ID_LOCAL = re.compile(r"[a-z][a-z-]*/[A-Za-z0-9][A-Za-z0-9/._~-]*")
 def short_iri(text: str) -> URIRef | None:
     """The IRI meant by ``text`` written as an IRI, a CURIE, ``id:kind/slug`` or ``kind/slug``.
 
-    ``id:org/sac`` is how results show entity IRIs (coopgraph.results), and ``org/sac`` how the
+    ``id:org/sac`` is how results show entity IRIs (coopgraph.query.results), and ``org/sac`` how the
     docs name them, so both must be accepted back wherever an entity is asked for, with or
     without a graph to resolve names in. None: ``text`` is none of these (perhaps a name).
     """

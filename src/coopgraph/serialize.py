@@ -313,7 +313,7 @@ def to_rdfxml(triples: Iterable[Triple], prefixes: Mapping[str, str] = PREFIXES)
     """
     import pyoxigraph as ox
 
-    from coopgraph.queries import to_oxigraph
+    from coopgraph.query.library import to_oxigraph
 
     triples = list(triples)
     labels = BNodeLabels(triples)

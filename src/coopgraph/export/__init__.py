@@ -3,7 +3,7 @@
 One module per format, each an :class:`~coopgraph.export.base.Exporter`. Formats are looked up
 by name and imported only when used, so ``coopgraph export --format csv`` never pays for
 importing matplotlib. The CLI commands (``export``, ``path``, ``rank``) live in
-:mod:`coopgraph.cli_export`; :func:`register` is the hook :mod:`coopgraph.cli` looks for.
+:mod:`coopgraph.cli.export`; :func:`register` is the hook :mod:`coopgraph.cli.main` looks for.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import BinaryIO, ClassVar
 import networkx as nx
 
 from coopgraph.errors import UsageError
-from coopgraph.network import KINDS, Network, ViewOptions
+from coopgraph.export.network import KINDS, Network, ViewOptions
 
 
 class EmptyView(UsageError):

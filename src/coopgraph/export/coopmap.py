@@ -167,7 +167,7 @@ def _period_bounds(period: str | None) -> tuple[str | None, str | None]:
     """("2019", "2023") from "2019..2023", checked the way every --period is (bad → exit 2)."""
     if not period:
         return None, None
-    from coopgraph.network import Period
+    from coopgraph.export.network import Period
 
     Period.parse(period)
     lo, sep, hi = period.strip().partition("..")
@@ -180,11 +180,11 @@ def cooperation_map(cg: Any, country: str | None = None, period: str | None = No
                     network: Any = None) -> CooperationMap:
     """The map's content: the ``country-links`` rows for ``country`` (a name or IRI) in ``period``.
 
-    ``network`` (a :class:`coopgraph.network.Network` of ``cg``) gives each item's sources and
+    ``network`` (a :class:`coopgraph.export.network.Network` of ``cg``) gives each item's sources and
     the data date; it is built when not given. An unknown name is a UsageError with the closest
     names (exit 2), and so is a name that is not a country.
     """
-    from coopgraph.network import Network
+    from coopgraph.export.network import Network
 
     lo, hi = _period_bounds(period)
     focus = None

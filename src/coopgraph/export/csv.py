@@ -12,7 +12,7 @@ from pathlib import Path
 
 from coopgraph.errors import UsageError
 from coopgraph.export.base import Exporter, View
-from coopgraph.network import iter_public
+from coopgraph.export.network import iter_public
 
 NODE_COLUMNS = ("id", "label", "type", "class", "short_label", "label_vi", "label_en", "label_zh", "abbreviation",
                 "country", "date", "founded", "n_sources", "sources")

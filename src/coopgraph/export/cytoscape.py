@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from coopgraph.export.base import Exporter, View
-from coopgraph.network import iter_public
+from coopgraph.export.network import iter_public
 
 
 def elements(view: View) -> dict[str, list[dict]]:

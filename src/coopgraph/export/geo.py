@@ -23,7 +23,7 @@ from importlib import resources
 
 import numpy as np
 
-from coopgraph.dataset import normalize
+from coopgraph.graph import normalize
 
 WORLD_ATLAS_VERSION = "2.0.2"
 NATURAL_EARTH_VERSION = "4.1.0"

@@ -8,7 +8,7 @@ import networkx as nx
 
 from coopgraph.export.base import Exporter, View
 from coopgraph.export.style import rgb, style
-from coopgraph.network import public_copy
+from coopgraph.export.network import public_copy
 
 
 class GEXFExporter(Exporter):

@@ -22,7 +22,7 @@ import networkx as nx
 from coopgraph.export.base import Exporter, View
 from coopgraph.export.placement import place
 from coopgraph.export.style import EDGE_COLOR, style
-from coopgraph.network import public_copy
+from coopgraph.export.network import public_copy
 
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 Y_NS = "http://www.yworks.com/xml/graphml"

@@ -26,7 +26,7 @@ from coopgraph.export.cytoscape import elements
 from coopgraph.export.placement import place
 from coopgraph.export.style import STYLES
 from coopgraph.links import web_href
-from coopgraph.network import KIND_LABELS, fold
+from coopgraph.export.network import KIND_LABELS, fold
 
 CYTOSCAPE_VERSION = "3.34.4"
 # The page's font list; the saved SVG names the same families, so its text is drawn alike.
@@ -231,7 +231,7 @@ APP = r"""
     (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
   // The rule of coopgraph.links.web_href: http(s), no spaces or control characters anywhere.
   const webUrl = (s) => typeof s === "string" && /^https?:\/\/[^\s\x00-\x1f\x7f]+$/i.test(s);
-  // Same folding as coopgraph.network.fold: case, diacritics and đ are ignored.
+  // Same folding as coopgraph.export.network.fold: case, diacritics and đ are ignored.
   const fold = (s) => String(s || "").replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/\s+/g, " ").trim();
   const pick = (d) => d["label_" + lang] || d.label || d.label_en || d.label_vi || d.label_zh || d.id;

@@ -33,7 +33,7 @@ from coopgraph.export.base import Exporter, View
 from coopgraph.export.fonts import FontMissing, configure_matplotlib, missing_glyphs
 from coopgraph.export.regions import Group, apart, arrange, hull, separate
 from coopgraph.export.style import EDGE_COLOR, TEXT_COLOR, style
-from coopgraph.network import KIND_LABELS, KINDS
+from coopgraph.export.network import KIND_LABELS, KINDS
 from coopgraph.resources import words as load_words
 
 A4_WIDTH = 8.27  # inches: the picture is made to be printed at 100% on A4
@@ -172,7 +172,7 @@ def cite(sources: dict[str, Any], used: list[str], width: int = 150) -> list[lis
 
     Shared by every output that lists its sources (pictures, the map, the agency brief), so a
     source reads the same wherever it is cited. ``sources`` maps IRIs to
-    :class:`~coopgraph.network.SourceInfo`; an IRI not in it is a curator assertion.
+    :class:`~coopgraph.export.network.SourceInfo`; an IRI not in it is a curator assertion.
     """
     out = []
     for i, (text, copies) in enumerate(citation_texts(sources, used).items(), 1):

@@ -2,7 +2,7 @@
 
 A single force-directed layout of the whole network (over 250 nodes and nearly 500 links in the data) makes a
 hairball in which no-one can tell which agencies work together. The greedy-modularity
-communities of :func:`coopgraph.measures.communities` are what a reader wants to see apart:
+communities of :func:`coopgraph.export.measures.communities` are what a reader wants to see apart:
 each becomes one disc whose area grows with its size, the discs are placed by a seeded spring
 layout of the group graph (groups with many links between them end up side by side) and then
 pushed apart until no two discs touch; inside a disc, the members get their own seeded spring
@@ -20,7 +20,7 @@ import numpy as np
 
 from coopgraph.export.base import View
 from coopgraph.export.placement import ordered_subgraph
-from coopgraph.measures import communities, undirected
+from coopgraph.export.measures import communities, undirected
 
 GAP = 0.6  # space between two discs, in units of the smallest disc's radius
 

@@ -19,7 +19,7 @@ from coopgraph.export.fonts import FontMissing, configure_matplotlib, missing_gl
 from coopgraph.export.picture import A4_WIDTH, DPI, MARGIN
 from coopgraph.export.style import TEXT_COLOR, style
 from coopgraph.namespaces import CG
-from coopgraph.network import KIND_LABELS, KINDS, curie
+from coopgraph.export.network import KIND_LABELS, KINDS, curie
 
 TIMELINE_KINDS = ("meeting", "change", "agreement", "commitment", "instrument")
 # who is named under an item, by relation

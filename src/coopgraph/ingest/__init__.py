@@ -9,7 +9,7 @@ the package has one job:
 - :mod:`.gazetteer` knows the graph's entities by every name;
 - :mod:`.mentions` finds names in the text and groups them into known and new entities;
 - :mod:`.facts` finds posts, events, agreements and commitments;
-- :mod:`.assemble` writes them as a :class:`coopgraph.draft.Draft`;
+- :mod:`.assemble` writes them as a :class:`coopgraph.curate.draft.Draft`;
 - :mod:`.lexicon` reads the generic word lists in ``lexicon/*.json``.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from coopgraph.draft import Draft
+from coopgraph.curate.draft import Draft
 from coopgraph.ingest.gazetteer import Gazetteer
 from coopgraph.namespaces import slugify
 

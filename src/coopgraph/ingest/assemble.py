@@ -1,4 +1,4 @@
-"""Turn what was found in an article into a :class:`coopgraph.draft.Draft` in the data model.
+"""Turn what was found in an article into a :class:`coopgraph.curate.draft.Draft` in the data model.
 
 Every fact's triples are those data/ uses for the same thing (docs/model.md): agencies typed with
 the ontology's classes, `org:Post` and `cg:Tenure` for a post, `cg:Meeting` with its sides and
@@ -15,7 +15,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS
 from rdflib.term import Node
 
-from coopgraph.draft import CGD, Draft, Fact, Link
+from coopgraph.curate.draft import CGD, Draft, Fact, Link
 from coopgraph.ingest import lexicon
 from coopgraph.ingest.facts import EventFinding, Findings
 from coopgraph.ingest.mentions import Entity, Mention, entity_slug

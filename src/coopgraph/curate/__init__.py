@@ -1,0 +1,1 @@
+"""Curating: the draft format, review decisions, and merging a draft into data/."""

@@ -1,0 +1,1 @@
+"""Querying: the named query library, the label service, result writers and notebook views."""

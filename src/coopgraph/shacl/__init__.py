@@ -1,0 +1,1 @@
+"""Validation: the project's SHACL engine, the report, and validation in context."""

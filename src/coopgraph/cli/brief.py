@@ -46,8 +46,7 @@ def _cmd_brief(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``map`` and ``brief`` to the CLI."""
-    from coopgraph.export.brief import FORMATS as BRIEF_FORMATS
-    from coopgraph.export.coopmap import FORMATS as MAP_FORMATS
+    from coopgraph.export import BRIEF_FORMATS, MAP_FORMATS
 
     p = add_command(
         subparsers, "map",

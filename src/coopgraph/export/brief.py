@@ -26,10 +26,11 @@ from typing import Any
 
 
 from coopgraph.errors import UsageError
+from coopgraph.export import BRIEF_FORMATS
 from coopgraph.namespaces import CG, RDF
 from coopgraph.resources import words as load_words
 
-FORMATS = ("md", "html", "pdf")
+FORMATS = BRIEF_FORMATS
 SUB_ORGANIZATION_OF = "http://www.w3.org/ns/org#subOrganizationOf"
 
 WORDS: dict[str, dict[str, Any]] = load_words("brief")  # headings and phrases by language: words/brief.json

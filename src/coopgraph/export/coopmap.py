@@ -26,6 +26,7 @@ from rdflib import URIRef
 
 from coopgraph import __version__
 from coopgraph.errors import UsageError
+from coopgraph.export import MAP_FORMATS
 from coopgraph.export import geo
 from coopgraph.export.base import check_writable, write_file
 from coopgraph.export.fonts import FontMissing, configure_matplotlib, missing_glyphs
@@ -36,7 +37,7 @@ from coopgraph.namespaces import CG, RDF
 from coopgraph.resources import words as load_words
 
 KINDS = ("agreement", "meeting", "commitment")
-FORMATS = ("svg", "png", "pdf", "html")
+FORMATS = MAP_FORMATS
 # ColorBrewer "Blues" (sequential, print- and colour-blind-safe), one step per count class
 BLUES = ("#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
 BREAKS = (1, 2, 5, 10, 20, 50, 100)  # class k holds counts in [BREAKS[k], BREAKS[k+1])

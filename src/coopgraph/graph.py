@@ -1,8 +1,9 @@
 """The one API object: a loaded, validated and reasoned coopgraph.
 
 The CLI, the server and the tests all go through :class:`CoopGraph`, so loading, name
-resolution, labels and provenance lookup live here once. Named queries (``queries.py``) plug
-in through :meth:`CoopGraph.query` without this module knowing about them.
+resolution, labels and provenance lookup live here once. Named queries
+(:mod:`coopgraph.query.library`) plug in through :meth:`CoopGraph.query` without this module
+knowing about them.
 """
 
 from __future__ import annotations
@@ -148,9 +149,10 @@ class Description:
 class CoopGraph:
     """A coopgraph dataset: asserted named graphs, the inferred graph, and the ontology.
 
-    Held in memory (rdflib), or read from an on-disk Oxigraph store (:meth:`from_store`): then
-    named queries run on the store itself, and the rdflib view that ``describe``, ``stats`` and
-    the exports read is loaded from it only when one of them first asks.
+    Held in memory (rdflib), or read from an on-disk Oxigraph store (:meth:`from_store`; a
+    build folder is opened through the store it holds): then named queries, ``describe`` and
+    ``stats`` run on the store itself, and the rdflib view the exports read is loaded only when
+    one of them first asks (from a build's published files, else from the store).
     """
 
     #: The engine named queries run on when the caller does not choose (:func:`coopgraph.query.library.run`).
@@ -185,9 +187,9 @@ class CoopGraph:
 
         Queries use ``store`` as it is (its default graph already holds the merge,
         :mod:`coopgraph.build.defaultgraph`), so opening is instant at any size; names are first
-        looked up in the store (IRI, CURIE, ``kind/slug``, an exact label), and the rdflib view
-        is read from the store only for what needs it (describe, stats, exports, a name that
-        only the diacritics-insensitive index finds).
+        looked up in the store (IRI, CURIE, ``kind/slug``, an exact label), ``describe`` and
+        ``stats`` ask its indexes, and the rdflib view is read only for what needs it (exports,
+        a name that only the diacritics-insensitive index finds).
         """
         graph = cls.__new__(cls)
         graph.findings = []
@@ -206,7 +208,8 @@ class CoopGraph:
         return self._store_dir
 
     def _load_store(self) -> None:
-        """Read the rdflib view (asserted graphs, inferred, ontology) from the on-disk store."""
+        """Read the rdflib view (asserted graphs, inferred, ontology): from a build folder's
+        published files when the graph was opened from one, else from the store."""
         from coopgraph.query.library import from_oxigraph
         from coopgraph.build.store import read_parts
 

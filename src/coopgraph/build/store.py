@@ -49,15 +49,13 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
 from coopgraph import __version__
-
-from coopgraph.build import defaultgraph
-from coopgraph.rules import engine as fr
-from coopgraph.shacl import engine as fv
-from coopgraph.build import presentation
+from coopgraph.build import defaultgraph, presentation
+from coopgraph.build.outputs import claim, remove_stale, replace_folder, temp_folder
 from coopgraph.errors import CoopgraphError, InvalidData, UsageError
 from coopgraph.namespaces import CG, INFERRED_GRAPH, ONTOLOGY_GRAPH, RDF
-from coopgraph.build.outputs import claim, remove_stale, replace_folder, temp_folder
 from coopgraph.progress import Progress
+from coopgraph.rules import engine as fr
+from coopgraph.shacl import engine as fv
 from coopgraph.shacl.validate import ValidationReport, ValidationResult
 
 INFERRED = ox.NamedNode(str(INFERRED_GRAPH))

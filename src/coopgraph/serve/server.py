@@ -62,15 +62,14 @@ from typing import Any
 import pyoxigraph as ox
 
 from coopgraph import __version__
-
-from coopgraph.serve import webui
 from coopgraph.errors import CoopgraphError, UsageError
+from coopgraph.namespaces import ID
 from coopgraph.query.labels import languages as label_languages
 from coopgraph.query.labels import with_labels
-from coopgraph.namespaces import ID
-from coopgraph.query.offline import keywords
 from coopgraph.query.library import QueryLibrary, bound_query, oxigraph_store
+from coopgraph.query.offline import keywords
 from coopgraph.query.results import GRAPH_FORMATS, MEDIA_TYPES, write_triples
+from coopgraph.serve import webui
 from coopgraph.serve.service import service_description, void_description
 from coopgraph.serve.workers import Job, WorkerError, WorkerPool
 

@@ -54,3 +54,19 @@ def test_unknown_option_is_usage_error() -> None:
     proc = run_cli("build", "--frobnicate")
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "build", "build --store"])
+def test_a_triple_term_is_refused_naming_the_file(home, tmp_path, command: str) -> None:
+    """RDF 1.2 triple terms are refused by the one reader, so every command names the file."""
+    path = tmp_path / "quoted.ttl"
+    path.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b <<( ex:c ex:d ex:e )>> .\n", encoding="utf-8")
+    args = {"validate": ["validate", str(path)],
+            "build": ["build", "--data", str(path), "--out", str(tmp_path / "o")],
+            "build --store": ["build", "--data", str(path), "--store", str(tmp_path / "o")]}[command]
+    proc = run_cli(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert error_lines(proc.stderr) == [f"coopgraph: error: {path}:0:0: holds an RDF 1.2 triple term "
+                                        "(<http://example.org/c> <http://example.org/d> <http://example.org/e>), "
+                                        "which coopgraph does not support"]
+    assert not (tmp_path / "o").exists()

@@ -197,6 +197,11 @@ def read_quads(path: Path) -> list[ox.Quad]:
     if not quads:
         raise InputError(path, 0, 0, "holds no triples (an empty or comment-only file); "
                          "leave it out, or check that it was saved")
+    # refused here, where the file is known, so that every command says the same (the store
+    # build and the rdflib view alike): RDF 1.2 triple terms stand as a subject or an object
+    term = next((t for q in quads for t in (q.subject, q.object) if isinstance(t, ox.Triple)), None)
+    if term is not None:
+        raise InputError(path, 0, 0, f"holds an RDF 1.2 triple term ({term}), which coopgraph does not support")
     return quads
 
 
@@ -280,7 +285,7 @@ def rdflib_quads(path: Path, quads: Iterable[ox.Quad]) -> Iterator[tuple[Node, N
             return Literal(t.value, datatype=None if datatype in (_XSD_STRING, _LANG_STRING) else URIRef(datatype))
         if isinstance(t, ox.DefaultGraph):
             return DATASET_DEFAULT_GRAPH_ID
-        raise InputError(path, 0, 0, f"holds an RDF 1.2 triple term ({t}), which coopgraph does not support")
+        raise TypeError(f"not an RDF term of coopgraph's: {t!r} ({path}; read_quads refuses triple terms)")
 
     for q in quads:
         yield term(q.subject), term(q.predicate), term(q.object), term(q.graph_name)

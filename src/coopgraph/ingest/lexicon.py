@@ -38,7 +38,7 @@ _CYRILLIC_WORD = re.compile(r"[А-Яа-яЁё]{4,}")
 
 
 def russian_stem(word: str) -> str:
-    """``word`` without one case ending (``"Росстандарта"`` -> ``"Росстандарт"``), to compare names."""
+    """``word`` without one case ending (``"Рурстандарта"`` -> ``"Рурстандарт"``, an invented name), to compare names."""
     return _RU_STEM.sub("", word)
 
 

@@ -55,7 +55,7 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "validation.ttl": ("text/turtle", "SHACL validation report"),
 }
 
-#: The build's store, which every command reads (the published files are written from it).
+#: The build's store, which every command reads (the published files beside it say the same statements).
 STORE = "store"
 #: Every name a build folder holds: what a folder written before markers existed may contain.
 BUILD_NAMES = frozenset({*OUTPUTS, "void.ttl", STORE})

@@ -169,6 +169,28 @@ def test_stale_temp_folders_are_removed_only_when_marked(tmp_path: Path) -> None
     assert unmarked.is_dir() and alive.is_dir()
 
 
+def test_a_writability_probe_left_by_a_killed_run_is_removed(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """claim() probes the folder with an empty temporary folder; a run killed between making and
+    removing it leaves that folder behind, named with its process id, and the next run removes it."""
+    import tempfile
+
+    made: list[str] = []
+    real = tempfile.mkdtemp
+
+    def recording(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        made.append(kwargs.get("prefix", ""))
+        return real(*args, **kwargs)
+
+    target = tmp_path / "build"
+    probe = tmp_path / f".build.coopgraph-tmp-{_dead_pid()}-probe-abc"
+    probe.mkdir()
+    monkeypatch.setattr(tempfile, "mkdtemp", recording)
+    claim(target, "build", BUILD_NAMES)
+    assert made == [f".build.coopgraph-tmp-{os.getpid()}-probe-"]  # what remove_stale recognises
+    assert not probe.exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # and claim's own is gone
+
+
 def test_a_swap_killed_between_its_renames_is_undone(tmp_path: Path) -> None:
     target = tmp_path / "build"
     old = tmp_path / f".build.coopgraph-tmp-{_dead_pid()}-old-xyz"

@@ -120,7 +120,9 @@ def _check_writable(path: Path, shown: str, kind: str) -> None:
     if not ancestor.is_dir():
         raise UsageError(f"{shown}: cannot write the {kind} there: {ancestor} is a file, not a folder")
     try:
-        Path(tempfile.mkdtemp(prefix=f".{path.name}{_TMP_TAG}probe-", dir=ancestor)).rmdir()
+        # named like a temp folder (the process id first), so that a run killed between making
+        # and removing it leaves an empty folder the next run's remove_stale takes away
+        Path(tempfile.mkdtemp(prefix=f".{path.name}{_TMP_TAG}{os.getpid()}-probe-", dir=ancestor)).rmdir()
     except OSError as e:
         raise UsageError(f"{shown}: cannot write the {kind} there: {e.strerror or e} ({ancestor})") from None
 

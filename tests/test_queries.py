@@ -641,3 +641,24 @@ def test_find_searches_string_literals_only() -> None:
     for engine in ("rdflib", "oxigraph"):
         assert {str(r.entity) for r in run(graph, "find", library=LIBRARY, text="MINISTRY", engine=engine)} == expected
         assert len(run(graph, "find", library=LIBRARY, text="2019", engine=engine)) == 0
+
+
+def test_a_query_sent_without_unset_parameters_drops_only_copies_of_them() -> None:
+    """The text sent to a remote store drops ``BIND(?p AS ?x)`` of an unset parameter ``?p``
+    only when nothing else can bind ``?p``; every other BIND, and the question, stay."""
+    from coopgraph.query.library import without_unbound_values
+
+    text = """SELECT ?a ?b WHERE {
+  VALUES (?p) { (UNDEF) }
+  BIND(?p AS ?a)          # a copy of ?p: dropped
+  ?a <urn:x:knows> ?b .
+  FILTER(BOUND(?p) || STR(?a) < STR(?b))
+}"""
+    sent = without_unbound_values(text, ["p"])
+    assert "VALUES" not in sent and "BIND" not in sent
+    assert "?a <urn:x:knows> ?b" in sent and "BOUND(?p)" in sent
+    mentioned = text.replace("?a <urn:x:knows> ?b .", "?p <urn:x:knows> ?b .")
+    kept = without_unbound_values(mentioned, ["p"])
+    assert "BIND(?p AS ?a)" in kept and "VALUES" not in kept  # ?p is bound by a pattern: kept
+    prefix = text.replace("BIND(?p AS ?a)", "BIND(?pq AS ?a)")  # another variable, same prefix
+    assert "BIND(?pq AS ?a)" in without_unbound_values(prefix, ["p"])

@@ -38,8 +38,6 @@ VIRTUOSO_DIFFERS: dict[str, str] = {
     "scope-extensions": _OPTIMIZER,
     "partners": _BOOLEAN,
     "conflicts": _BOOLEAN,
-    "people-met": ("Virtuoso 7.2.5 joins on a variable that BIND left unbound (BIND(?person AS ?personA) with "
-                   "?person unbound) as on SQL NULL; SPARQL joins it with any value: no rows"),
     "agency-hierarchy": ("Virtuoso 7.2.5 answers 500: 'Error SQ074: Line 53:' with no message, on the query "
                          "with its ?xLabel columns expanded (the label lookups after a transitive path)"),
     "connection": ("Virtuoso 7.2.5 answers 400: 'SP031: SPARQL compiler: Internal error: ssg_print_retval(): "

@@ -185,14 +185,38 @@ def without_unbound_values(text: str, params: Sequence[str]) -> str:
     changes no answer on a conforming engine; Virtuoso 7.2 loses the bindings of a group with a
     BIND that is joined with it (agency-hierarchy gives no rows), so remote queries are sent
     without it.
+
+    A parameter so left unset that the query then only copies (``BIND(?person AS ?personA)``)
+    or tests (``BOUND(?person)``) is unbound everywhere, and the copy binds nothing: it is
+    dropped too, because Virtuoso 7.2 joins the unbound copy as SQL NULL, with nothing
+    (people-met gives no rows). A parameter that any other part of the query mentions, a
+    triple pattern above all, keeps its BINDs.
     """
     if not params:
         return text
     clean = _strip_comments_keep_offsets(text)
     heads = {m.end(): m.start() for m in _VALUES_HEAD.finditer(clean)}
+    unset: set[str] = set()
     for start, end, names in reversed(_values_blocks(text, params)):
         if all(term == "UNDEF" for term in _default_row(text[start:end], names)):
             text = text[:heads[start]] + " " + text[end + 1:]
+            unset.update(names)
+    for name in sorted(unset):
+        text = _without_copies_of_unbound(text, name)
+    return text
+
+
+def _without_copies_of_unbound(text: str, name: str) -> str:
+    """``text`` without its ``BIND(?name AS ?x)``, when ``?name`` occurs only in those and ``BOUND``."""
+    clean = _strip_comments_keep_offsets(text)
+    var = rf"[?$]{re.escape(name)}(?![A-Za-z0-9_])"
+    mentions = re.compile(rf"(?<![A-Za-z0-9_]){var}")
+    copies = list(re.finditer(rf"\bBIND\s*\(\s*{var}\s+AS\s+[?$][A-Za-z_][A-Za-z0-9_]*\s*\)", clean, re.I))
+    tests = list(re.finditer(rf"\bBOUND\s*\(\s*{var}\s*\)", clean, re.I))
+    if not copies or len(mentions.findall(clean)) != len(copies) + len(tests):
+        return text
+    for m in reversed(copies):
+        text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
     return text
 
 

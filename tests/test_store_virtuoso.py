@@ -38,8 +38,6 @@ VIRTUOSO_DIFFERS: dict[str, str] = {
     "scope-extensions": _OPTIMIZER,
     "partners": _BOOLEAN,
     "conflicts": _BOOLEAN,
-    "agency-hierarchy": ("Virtuoso 7.2.5 answers 500: 'Error SQ074: Line 53:' with no message, on the query "
-                         "with its ?xLabel columns expanded (the label lookups after a transitive path)"),
     "connection": ("Virtuoso 7.2.5 answers 400: 'SP031: SPARQL compiler: Internal error: ssg_print_retval(): "
                    "selid is used outside its scope', a compiler error on the expanded query"),
     "agency-names": ("12 more rows on Virtuoso: label rows whose text is also a cg:Name's, which "

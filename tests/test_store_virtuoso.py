@@ -38,8 +38,6 @@ VIRTUOSO_DIFFERS: dict[str, str] = {
     "scope-extensions": _OPTIMIZER,
     "partners": _BOOLEAN,
     "conflicts": _BOOLEAN,
-    "connection": ("Virtuoso 7.2.5 answers 400: 'SP031: SPARQL compiler: Internal error: ssg_print_retval(): "
-                   "selid is used outside its scope', a compiler error on the expanded query"),
     "agency-names": ("12 more rows on Virtuoso: label rows whose text is also a cg:Name's, which "
                      "FILTER(?form = 'name' || NOT EXISTS {...}) removes elsewhere; cause not isolated "
                      "(the same NOT EXISTS alone agrees)"),

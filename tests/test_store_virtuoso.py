@@ -32,8 +32,6 @@ _BOOLEAN = ("Virtuoso 7.2.5 returns a projected boolean expression as the intege
 #: Named queries Virtuoso answers differently, and why (measured on 7.2.5.3229, Debian 12);
 #: docs/triple-stores.md lists the same.
 VIRTUOSO_DIFFERS: dict[str, str] = {
-    "agreement-history": ("more rows on Virtuoso, each with graph/merged as ?evidence: GRAPH ?evidence1 in an "
-                          "OPTIONAL also matches the named graph push put the merged default graph in"),
     "meeting-leaders": ("more rows on Virtuoso: the OPTIONALs that choose the tenure filter on variables bound "
                         "outside them (FILTER EXISTS { ?att cg:attendedMeeting ?meeting }, ?date, ?tenureAttended), "
                         "which Virtuoso 7.2.5 evaluates without those bindings"),

@@ -109,6 +109,27 @@ def test_validation_in_a_second_process_builds_the_same_store(parts: tuple[Path,
     assert len(_report(d / "parallel")) >= 3
 
 
+def test_loading_in_small_calls_builds_the_same_store(parts: tuple[Path, Path, Path],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build gives the on-disk loader at most BULK_LOAD_QUADS quads a call (memory); calls
+    of 500 quads, dozens of them and their remainders, write the same store as calls of 250,000."""
+    a, b, d = parts
+    fb.build_store([a, b], d / "big-calls", allow_invalid=True)
+    calls: list[int] = []
+    real = ox.Store.bulk_extend
+
+    def counted(self: ox.Store, quads) -> None:  # noqa: ANN001
+        quads = list(quads)
+        calls.append(len(quads))
+        real(self, quads)
+
+    monkeypatch.setattr(fb, "BULK_LOAD_QUADS", 500)
+    monkeypatch.setattr(ox.Store, "bulk_extend", counted)
+    fb.build_store([a, b], d / "small-calls", allow_invalid=True)
+    assert calls.count(500) > 20 and any(0 < n < 500 for n in calls)  # (the presentation's own calls are larger)
+    _assert_same_store(d / "small-calls", d / "big-calls")
+
+
 def test_invalid_data_in_a_second_process_keeps_the_old_store(parts: tuple[Path, Path, Path], tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     a, b, _ = parts

@@ -115,6 +115,18 @@ def test_sparql(graph) -> None:
         graph.sparql("SELECT WHERE {")
 
 
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_a_syntax_error_names_its_line_and_column_on_every_engine(graph, engine: str) -> None:
+    """On Oxigraph the query is parsed once, by the run itself; a failing parse is then explained
+    by both parsers, as on rdflib, so the message points where the construct went wrong."""
+    from coopgraph.query.library import execute
+
+    with pytest.raises(QueryError, match=r"^syntax error at line 2, column \d+: "):
+        execute(graph, "SELECT ?a\nWHERE { ?a a cg:Agency . FILTER( }", engine=engine)
+    with pytest.raises(QueryError, match="undeclared prefix"):
+        execute(graph, "SELECT ?a WHERE { ?a a nope:Agency }", engine=engine)
+
+
 def test_reasoner_drops_noise_and_reports_inconsistency(graph) -> None:
     for s, p, o in graph.inferred:
         assert not isinstance(s, Literal)

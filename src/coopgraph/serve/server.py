@@ -329,6 +329,7 @@ def load_snapshot(build_dir: Path, queries_dir: Path | None = None, workers: Poo
             f"{build_dir}/coopgraph.trig has {before[2]} bytes but void.ttl records {recorded}: incomplete build"
         )
     library = QueryLibrary(queries_dir)
+    list(library)  # every file read now: a snapshot answers with the texts it was loaded with
     store = oxigraph_store(graph, cache=False)  # only to count and dump: queries run in the workers
     quads = len(store)
     pool = workers(graph, store.dump(format=ox.RdfFormat.N_QUADS), quads) if workers is not None else None

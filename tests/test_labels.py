@@ -17,7 +17,7 @@ from coopgraph import CoopGraph
 from coopgraph.build import presentation
 from coopgraph.build import store as fb
 from coopgraph.errors import QueryError, UsageError
-from coopgraph.query.labels import with_labels
+from coopgraph.query.labels import FUNCTION_PREFIX, label_functions, with_labels
 from coopgraph.namespaces import PRESENTATION_GRAPH, RDFS
 from coopgraph.query.library import run
 
@@ -204,3 +204,35 @@ def test_refreshing_the_touched_entities_equals_a_full_recomputation(tmp_path: P
     again.extend(before)
     presentation.refresh(again)
     assert _presentation(store) == _presentation(again)
+
+
+@pytest.mark.parametrize("langs", [("en",), ("vi", "en"), ("zh",), ("fr", "de")])
+def test_the_label_functions_give_what_the_lookups_give(langs: tuple[str, ...]) -> None:
+    """The embedded engine fills labels by functions, other stores by SPARQL lookups; the two
+    agree on every kind of term: labelled in some languages, only plainly, not at all, a blank
+    node, a literal, unbound; and on a text table, which never falls back to the term."""
+    from coopgraph.query.library import PREFIXES
+
+    store = ox.Store()
+    label, text = ox.NamedNode(str(presentation.CG.displayLabel)), ox.NamedNode(str(presentation.CG.displayText))
+    a, b, c, blank = ox.NamedNode(EX + "a"), ox.NamedNode(EX + "b"), ox.NamedNode(EX + "c"), ox.BlankNode("x")
+    for s, p, o in ((a, label, ox.Literal("Bộ A", language="vi")), (a, label, ox.Literal("Ministry A", language="en")),
+                    (a, label, ox.Literal("Ministry A plain")), (b, label, ox.Literal("plain b")),
+                    (blank, label, ox.Literal("blank", language="en")), (a, text, ox.Literal("text", language="vi"))):
+        store.add(ox.Quad(s, p, o, ox.DefaultGraph()))
+    for s in (a, b, c, blank):
+        store.add(ox.Quad(s, ox.NamedNode(EX + "p"), ox.Literal("o"), ox.DefaultGraph()))
+    store.add(ox.Quad(c, ox.NamedNode(EX + "p"), ox.Literal("a literal"), ox.DefaultGraph()))
+    q = (PREFIX + "SELECT ?x ?xLabel ?y ?yLabel ?text WHERE { ?x ex:p ?y "
+         "OPTIONAL { ?x cg:displayText ?text } OPTIONAL { ?x ex:none ?unbound } } ORDER BY ?xLabel ?yLabel")
+
+    def answer(functions: bool) -> list[tuple[str | None, ...]]:
+        sent = with_labels(q, langs, functions=functions)
+        extra = {"custom_functions": label_functions(sent, store)} if functions else {}
+        return [tuple(None if t is None else str(t) for t in row)
+                for row in store.query(sent, prefixes=PREFIXES, **extra)]
+
+    expected = answer(False)
+    assert answer(True) == expected and len(expected) == 5
+    sent = with_labels(q, langs, functions=True)
+    assert FUNCTION_PREFIX in sent and "_k0" not in sent  # one call a column, no lookups

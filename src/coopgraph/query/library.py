@@ -27,7 +27,7 @@ from rdflib.term import Node
 
 from coopgraph.errors import QueryError, QueryTimeout, ResultTooLarge, UsageError
 from coopgraph.query.labels import languages as label_languages
-from coopgraph.query.labels import with_labels
+from coopgraph.query.labels import FUNCTION_PREFIX, label_functions, with_labels
 from coopgraph.query.notebook import python_value
 from coopgraph.namespaces import PREFIXES, XSD
 from coopgraph.query.offline import checked
@@ -860,7 +860,10 @@ def _execute(
     if engine == "oxigraph":
         store = oxigraph_store(graph)
         try:
-            out = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=not has_merged_default(store))
+            merged = has_merged_default(store)
+            functions = label_functions(text, store, merged) if FUNCTION_PREFIX in text else None
+            out = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=not merged,
+                              custom_functions=functions)
             result = from_oxigraph_result(out, max_rows, deadline, stream=stream)
         except SyntaxError as e:
             syntax_check(text, engine)  # the located message, from both parsers
@@ -1023,8 +1026,10 @@ def run(
     ``limit`` and ``offset`` return one page of the rows (:func:`paged`): the engine computes
     only that page. ``stream``: see :func:`execute`.
     """
+    embedded_oxigraph = (engine or getattr(graph, "engine", "rdflib")) == "oxigraph"
     text = bound_query(graph, name, sparql=sparql, file=file, params={**(params or {}), **kwparams},
-                       library=library, languages=languages, limit=limit, offset=offset)
+                       library=library, languages=languages, limit=limit, offset=offset,
+                       functions=embedded_oxigraph)
     return execute(graph, text, engine=engine, timeout=timeout, max_rows=max_rows, deadline=deadline,
                    stream=stream)
 
@@ -1041,9 +1046,14 @@ def bound_query(
     languages: str | Sequence[str] | None = None,
     limit: int | str | None = None,
     offset: int | str | None = None,
+    functions: bool = False,
 ) -> str:
     """The text :func:`run` executes: parameters bound, names resolved on ``graph``, labels filled,
     and the page of ``limit`` rows after ``offset`` cut in the query (:func:`paged`).
+
+    ``functions``: labels are filled by the embedded engine's label functions
+    (:func:`coopgraph.query.labels.label_functions`), which only it runs; without, the text is
+    standard SPARQL that any store answers.
 
     Separate so that the server can bind where the graph is and run the text where a query can
     be stopped (:mod:`coopgraph.serve.workers`).
@@ -1065,4 +1075,4 @@ def bound_query(
         param = query.parameter(key)
         term = to_term(param, value, resolve)
         bound[key] = canonical(graph, term) if isinstance(term, URIRef) else term
-    return paged(with_labels(query.bind(bound), langs), limit, offset)
+    return paged(with_labels(query.bind(bound), langs, functions=functions), limit, offset)

@@ -1060,8 +1060,9 @@ class Handler(BaseHTTPRequestHandler):
         values = {k: v[-1] for k, v in params.items() if k not in ("format", "output", "results")}
         page = {k: values.pop(k, None) for k in ("limit", "offset")}  # ?limit=&offset=: one page, paged by the engine
         # Bound here, where the graph resolves names (a bad value is a 400 before a slot is
-        # taken); run in a worker, on the same snapshot's store. ``lang`` is the label languages.
-        text = bound_query(snapshot.graph, name, params=values, library=snapshot.library, **page)
+        # taken); run in a worker, on the same snapshot's store, on Oxigraph, so its labels are
+        # filled by the label functions. ``lang`` is the label languages.
+        text = bound_query(snapshot.graph, name, params=values, library=snapshot.library, functions=True, **page)
         return self.server.app.executor.run(snapshot.pool, text, accept, fmt, demote=False)
 
     def _entity(self, snapshot: Snapshot, iri: str, accept: str | None, fmt: str | None) -> Reply:

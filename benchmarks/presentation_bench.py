@@ -81,6 +81,7 @@ def queries(store_dir: str, queries_dir: str, out: str) -> None:
 
     import bench
     from coopgraph.build.store import open_store
+    from coopgraph.query.labels import FUNCTION_PREFIX, label_functions
     from coopgraph.query.library import PREFIXES, QueryLibrary, run
 
     library = QueryLibrary(Path(queries_dir))
@@ -97,7 +98,9 @@ def queries(store_dir: str, queries_dir: str, out: str) -> None:
             times.append(r.seconds)
             rows = len(r)
             t = time.perf_counter()
-            answer = graph.oxigraph.query(r.query, prefixes=PREFIXES, use_default_graph_as_union=True)
+            functions = label_functions(r.query, graph.oxigraph) if FUNCTION_PREFIX in r.query else None
+            answer = graph.oxigraph.query(r.query, prefixes=PREFIXES, use_default_graph_as_union=True,
+                                          custom_functions=functions)
             if not isinstance(answer, ox.QueryBoolean):
                 for i, _ in enumerate(answer):
                     if i == 999:

@@ -516,6 +516,9 @@ class QueryResult:
     rows: list[Row] = field(default_factory=list)
     boolean: bool | None = None
     graph: Graph | None = None
+    #: The text the engine ran; on the embedded Oxigraph engine its labels are calls of the label
+    #: functions (:func:`coopgraph.query.labels.label_functions`), which only it knows;
+    #: :func:`bound_query` gives the standard text for any other store.
     query: str = ""
     engine: str = "rdflib"
     seconds: float = 0.0

@@ -36,7 +36,7 @@ VIRTUOSO_DIFFERS: dict[str, str] = {
                         "outside them (FILTER EXISTS { ?att cg:attendedMeeting ?meeting }, ?date, ?tenureAttended), "
                         "which Virtuoso 7.2.5 evaluates without those bindings"),
     "provenance": _OPTIMIZER,
-    "scope-extensions": _OPTIMIZER,
+    "scope-extensions": _BOOLEAN,
     "partners": _BOOLEAN,
     "conflicts": _BOOLEAN,
     "agency-names": ("12 more rows on Virtuoso: label rows whose text is also a cg:Name's, which "

@@ -37,12 +37,19 @@ which reads the same table by the same rule without the lookups' cost of plannin
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from coopgraph.errors import QueryError, UsageError
 from coopgraph.namespaces import CG
 from coopgraph.query.offline import blank_comments, tokens
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+#: What a label function of the embedded engine is: a term to its label, or None (unbound).
+LabelFunction = Callable[["ox.NamedNode | ox.BlankNode | ox.Literal"], "ox.Literal | None"]
 
 #: The languages asked for when none are given.
 DEFAULT_LANGUAGES = ("en",)
@@ -285,9 +292,9 @@ def _lookup(name: str, base: str, table: str, langs: Sequence[str], iri: bool, f
 # Oxigraph plans a query before it reads anything, and the lookups above (two OPTIONALs and
 # three BINDs a column) make the plan grow faster than the text: person-posts, six columns,
 # took 7.4 ms to plan on an empty store (0.6 ms with these functions, 0.3 ms for its question
-# alone), most of its time at 1M triples. On the embedded engine each column is one call of a Python function instead
-# (``custom_functions``), which reads the same table by the same rule; the goldens compare it
-# with rdflib, which runs the lookups above, on every named query.
+# alone), most of its time at 1M triples. On the embedded engine each column is one call of a
+# Python function instead (``custom_functions``), which reads the same table by the same rule;
+# the goldens compare it with rdflib, which runs the lookups above, on every named query.
 
 #: The IRIs of the label functions: ``urn:x-coopgraph:label:<table>:<1 if the IRI is the last
 #: resort>:<languages>``, e.g. ``urn:x-coopgraph:label:displayLabel:1:vi,en``.
@@ -299,7 +306,7 @@ def _function_iri(table: str, langs: Sequence[str], iri: bool) -> str:
     return f"<{FUNCTION_PREFIX}{table[1:-1].rsplit('#', 1)[1]}:{int(iri)}:{','.join(langs)}>"
 
 
-def label_functions(text: str, store: object, merged: bool = True) -> dict[object, object]:
+def label_functions(text: str, store: ox.Store, merged: bool = True) -> dict[ox.NamedNode, LabelFunction]:
     """The label functions ``text`` calls, reading ``store``'s table, for ``custom_functions``.
 
     Each returns, for a term, its value in the table in the first of the languages that has
@@ -310,30 +317,29 @@ def label_functions(text: str, store: object, merged: bool = True) -> dict[objec
     import pyoxigraph as ox
 
     graph = ox.DefaultGraph() if merged else None
-    out: dict[object, object] = {}
+    out: dict[ox.NamedNode, LabelFunction] = {}
     for iri, local, fallback, langs in set(_FUNCTION.findall(text)):
         out[ox.NamedNode(iri)] = _label_function(store, ox.NamedNode(str(CG[local])), graph,
                                                  [*filter(None, langs.split(",")), ""], fallback == "1")
     return out
 
 
-def _label_function(store: object, table: object, graph: object, tags: list[str], iri: bool) -> object:
+def _label_function(store: ox.Store, table: ox.NamedNode, graph: ox.DefaultGraph | None, tags: list[str],
+                    iri: bool) -> LabelFunction:
     import pyoxigraph as ox
 
-    found: dict[object, object] = {}
-    node_types = (ox.NamedNode, ox.BlankNode)
+    found: dict[ox.NamedNode | ox.BlankNode | ox.Literal, ox.Literal | None] = {}
 
-    def label(term: object) -> object:
+    def label(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.Literal | None:
         if term in found:
             return found[term]
         value = None
-        if isinstance(term, node_types):
-            by_tag = {q.object.language or "": q.object.value  # type: ignore[attr-defined]
-                      for q in store.quads_for_pattern(term, table, None, graph)  # type: ignore[attr-defined]
+        if not isinstance(term, ox.Literal):
+            by_tag = {q.object.language or "": q.object.value for q in store.quads_for_pattern(term, table, None, graph)
                       if isinstance(q.object, ox.Literal)}
             value = next((ox.Literal(by_tag[t]) for t in tags if t in by_tag), None)
         if value is None and iri and not isinstance(term, ox.BlankNode):  # STR() of a blank node is an error
-            value = ox.Literal(term.value)  # type: ignore[attr-defined]
+            value = ox.Literal(term.value)
         found[term] = value
         return value
 

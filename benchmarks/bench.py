@@ -102,7 +102,7 @@ def child_queries(store: str, bound_queries: str, repeats: int) -> None:
     import pyoxigraph as ox
 
     from coopgraph.build.store import open_store
-    from coopgraph.query.labels import FUNCTION_PREFIX, label_functions
+    from coopgraph.query.labels import label_functions
     from coopgraph.query.library import PREFIXES, has_merged_default, run
 
     graph = open_store(store)
@@ -121,9 +121,8 @@ def child_queries(store: str, bound_queries: str, repeats: int) -> None:
             t = time.perf_counter()
             # the store's own default graph (the merge) where it holds one, as the API queries it
             # (with the label functions the embedded engine fills labels by)
-            functions = label_functions(r.query, graph.oxigraph, merged) if FUNCTION_PREFIX in r.query else None
             out = graph.oxigraph.query(r.query, prefixes=PREFIXES, use_default_graph_as_union=not merged,
-                                       custom_functions=functions)
+                                       custom_functions=label_functions(r.query, graph.oxigraph, merged))
             if not isinstance(out, ox.QueryBoolean):  # an ASK answer is one value, not rows
                 for _ in out:
                     pass

@@ -81,7 +81,7 @@ def queries(store_dir: str, queries_dir: str, out: str) -> None:
 
     import bench
     from coopgraph.build.store import open_store
-    from coopgraph.query.labels import FUNCTION_PREFIX, label_functions
+    from coopgraph.query.labels import label_functions
     from coopgraph.query.library import PREFIXES, QueryLibrary, run
 
     library = QueryLibrary(Path(queries_dir))
@@ -98,9 +98,8 @@ def queries(store_dir: str, queries_dir: str, out: str) -> None:
             times.append(r.seconds)
             rows = len(r)
             t = time.perf_counter()
-            functions = label_functions(r.query, graph.oxigraph) if FUNCTION_PREFIX in r.query else None
             answer = graph.oxigraph.query(r.query, prefixes=PREFIXES, use_default_graph_as_union=True,
-                                          custom_functions=functions)
+                                          custom_functions=label_functions(r.query, graph.oxigraph))
             if not isinstance(answer, ox.QueryBoolean):
                 for i, _ in enumerate(answer):
                     if i == 999:

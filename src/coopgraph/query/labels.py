@@ -314,10 +314,12 @@ def label_functions(text: str, store: ox.Store, merged: bool = True) -> dict[ox.
     are read once per term and query. ``merged``: the table is read from the default graph
     (the merge); else from every graph (an old store queried with the union).
     """
+    out: dict[ox.NamedNode, LabelFunction] = {}
+    if FUNCTION_PREFIX not in text:
+        return out  # most texts call none: not worth the scan
     import pyoxigraph as ox
 
     graph = ox.DefaultGraph() if merged else None
-    out: dict[ox.NamedNode, LabelFunction] = {}
     for iri, local, fallback, langs in set(_FUNCTION.findall(text)):
         out[ox.NamedNode(iri)] = _label_function(store, ox.NamedNode(str(CG[local])), graph,
                                                  [*filter(None, langs.split(",")), ""], fallback == "1")

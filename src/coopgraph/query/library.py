@@ -27,7 +27,7 @@ from rdflib.term import Node
 
 from coopgraph.errors import QueryError, QueryTimeout, ResultTooLarge, UsageError
 from coopgraph.query.labels import languages as label_languages
-from coopgraph.query.labels import FUNCTION_PREFIX, label_functions, with_labels
+from coopgraph.query.labels import label_functions, with_labels
 from coopgraph.query.notebook import python_value
 from coopgraph.namespaces import PREFIXES, XSD
 from coopgraph.query.offline import checked
@@ -864,9 +864,8 @@ def _execute(
         store = oxigraph_store(graph)
         try:
             merged = has_merged_default(store)
-            functions = label_functions(text, store, merged) if FUNCTION_PREFIX in text else None
             out = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=not merged,
-                              custom_functions=functions)
+                              custom_functions=label_functions(text, store, merged))
             result = from_oxigraph_result(out, max_rows, deadline, stream=stream)
         except SyntaxError as e:
             syntax_check(text, engine)  # the located message, from both parsers
@@ -905,6 +904,12 @@ def _child(conn: Any, graph: Any, text: str, engine: str) -> None:  # pragma: no
         conn.close()
 
 
+def engine_of(graph: Any, engine: str | None = None) -> str:
+    """The engine a query on ``graph`` runs on: ``engine``, else the graph's own (Oxigraph for a
+    store, else rdflib)."""
+    return engine or getattr(graph, "engine", "rdflib")
+
+
 def execute(
     graph: Any,
     text: str,
@@ -928,7 +933,7 @@ def execute(
     :func:`time.monotonic` value) and ``max_rows`` instead, which the oxigraph engine checks
     between result rows, raising :class:`QueryTimeout` / :class:`ResultTooLarge`.
     """
-    engine = engine or getattr(graph, "engine", "rdflib")  # a store's graph: its own engine, Oxigraph
+    engine = engine_of(graph, engine)
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; valid engines: {', '.join(ENGINES)}")
     text = checked(text, engine)  # before any run on Oxigraph, which would fetch a SERVICE
@@ -1029,10 +1034,9 @@ def run(
     ``limit`` and ``offset`` return one page of the rows (:func:`paged`): the engine computes
     only that page. ``stream``: see :func:`execute`.
     """
-    embedded_oxigraph = (engine or getattr(graph, "engine", "rdflib")) == "oxigraph"
     text = bound_query(graph, name, sparql=sparql, file=file, params={**(params or {}), **kwparams},
                        library=library, languages=languages, limit=limit, offset=offset,
-                       functions=embedded_oxigraph)
+                       functions=engine_of(graph, engine) == "oxigraph")
     return execute(graph, text, engine=engine, timeout=timeout, max_rows=max_rows, deadline=deadline,
                    stream=stream)
 

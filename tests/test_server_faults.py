@@ -19,7 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+import pytest
+
 from _server_support import alive, copy_build, http, q
+from _support import ROOT
 from coopgraph.serve.server import SparqlServer
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -173,6 +176,30 @@ def test_build_replaced_underneath_is_reloaded_atomically(make_server, tmp_path:
     assert server.worker_pids()["zygote"] != old_workers["zygote"]
     old = old_workers["zygote"] + old_workers["idle"]
     assert wait_until(lambda: not [pid for pid in old if alive(pid)], 5)
+
+
+@pytest.mark.parametrize("served", ["store", "build folder"])
+def test_an_update_of_the_served_store_is_reloaded(served: str, real_build: Path, tmp_path: Path) -> None:
+    """``update --store`` swaps the store folder only; a server on the store, or on the build
+    folder holding it, answers from the updated store once the watcher sees the new manifest."""
+    from coopgraph.build.store import update_store
+    from coopgraph.serve.server import ServerConfig, SparqlServer
+
+    folder = copy_build(real_build, tmp_path / "build")
+    extra = tmp_path / "extra.trig"
+    extra.write_text('<urn:test:extra-graph> { <urn:test:s> <urn:test:p> "one more triple" . }\n', encoding="utf-8")
+    served_dir = folder / "store" if served == "store" else folder
+    config = ServerConfig(build_dir=served_dir, port=0, queries_dir=ROOT / "queries", reload_interval=0.05)
+    with SparqlServer(config) as server:
+        before = count(server.url)
+        ask = q('ASK { <urn:test:s> <urn:test:p> "one more triple" }')
+        assert http(server.url, ask).json()["boolean"] is False
+        update_store(folder / "store", [extra])
+        assert wait_until(lambda: status(server)["reloads"] == 1), status(server)
+        assert count(server.url) == before + 1
+        assert http(server.url, ask).json()["boolean"] is True
+        assert http(server.url, "/queries/partners").status == 200
+        assert status(server)["last_reload_error"] is None
 
 
 def test_half_written_build_is_not_served(make_server) -> None:  # noqa: ANN001

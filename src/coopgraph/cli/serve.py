@@ -82,7 +82,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``serve`` and ``push`` (called by :func:`coopgraph.cli.main.registrars`)."""
     p = add_command(subparsers, "serve", "Serve the built graph: SPARQL 1.1 endpoint, query page, entity pages.",
                     "coopgraph serve --build build --port 7878", _cmd_serve)
-    p.add_argument("--build", default="build", metavar="DIR", help="build folder to serve (default: build)")
+    p.add_argument("--build", default="build", metavar="DIR", help="build folder, or store (`build --store`), to serve (default: build)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7878, help="port (default 7878; 0 picks a free one)")
     p.add_argument("--public", action="store_true", help="allow binding to a non-loopback address")
@@ -111,7 +111,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-cors", action="store_true",
                    help="no cross-origin reads: a page on another site cannot query this endpoint")
     p.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",
-                   help="how often to check the build for changes (default 1)")
+                   help="how often to check the build, or its store, for a rebuild or an `update --store` (default 1)")
     p.add_argument("--no-reload", action="store_true", help="never reload the build")
     p.add_argument("--quiet", action="store_true", help="no request log on stderr")
     p.add_argument("--drafts", metavar="DIR",

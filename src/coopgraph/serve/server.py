@@ -26,7 +26,8 @@ query that crashes its worker (over its memory limit, or too deeply nested for t
 stack) costs that worker, not the server.
 
 Every build is served as one immutable :class:`Snapshot` with its own workers. A watcher thread
-notices when the build output is replaced and loads the new one completely. It checks it
+notices when the build output is replaced (a rebuild, or ``update --store`` of the store served
+or of the build folder's own) and loads the new one completely. It checks it
 against the byte size the build recorded in ``void.ttl`` and starts its workers from the graph
 just loaded, not from the folder, which may change again. Only then does it swap the
 reference. A request keeps the snapshot it started with, workers included, so no response ever
@@ -259,13 +260,30 @@ def negotiate(accept: str | None, offers: list[str], format_param: str | None = 
 # -- snapshots and reloading ----------------------------------------------------------------
 
 
-def _signature(build_dir: Path) -> tuple[int, int, int] | None:
-    """Identity of the build's main file: a build swaps the folder, so inode and mtime change."""
-    try:
-        st = (build_dir / "coopgraph.trig").stat()
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
+Signature = tuple[tuple[int, int, int], ...]
+
+
+def _signature(folder: Path) -> Signature | None:
+    """Identity of what is served, or None while there is nothing to serve (mid-swap, or missing).
+
+    A build folder: its ``coopgraph.trig`` (first) and its store's ``manifest.json``; a store
+    folder: its ``manifest.json``. ``build`` swaps the whole folder and ``update --store`` swaps
+    the store's, so an inode, mtime or size changes whichever of the two ran.
+    """
+    from coopgraph.build.folder import STORE
+
+    trig = folder / "coopgraph.trig"
+    files = (trig, folder / STORE / "manifest.json") if trig.is_file() else (folder / "manifest.json",)
+    marks = []
+    for i, f in enumerate(files):
+        try:
+            st = f.stat()
+        except OSError:
+            if i == 0:
+                return None
+            continue  # a build folder written before builds kept a store
+        marks.append((st.st_ino, st.st_mtime_ns, st.st_size))
+    return tuple(marks)
 
 
 def _recorded_size(build_dir: Path) -> int | None:
@@ -292,7 +310,7 @@ class Snapshot:
 
     graph: Any  # coopgraph.CoopGraph
     library: QueryLibrary
-    signature: tuple[int, int, int] | None
+    signature: Signature | None
     loaded_at: float
     quads: int
     pool: WorkerPool | None = None  # None when loaded without workers (load_snapshot(workers=None))
@@ -307,7 +325,7 @@ def nquads(graph: Any) -> bytes:
 
 
 def load_snapshot(build_dir: Path, queries_dir: Path | None = None, workers: PoolFactory | None = None) -> Snapshot:
-    """Load a build, or raise if it is missing, changing while read, or not the size recorded.
+    """Load a build folder or a store, or raise if it is missing, changing while read, or not the size recorded.
 
     ``coopgraph.open`` would quietly build from the data files when the build is missing (for
     example in the instant between the two renames of a rebuild); a server must not do that.
@@ -318,16 +336,18 @@ def load_snapshot(build_dir: Path, queries_dir: Path | None = None, workers: Poo
 
     before = _signature(build_dir)
     if before is None:
-        raise UsageError(f"no build at {build_dir}: run `coopgraph build --out {build_dir}` first")
+        raise UsageError(f"no build at {build_dir}: run `coopgraph build --out {build_dir}` "
+                         f"(or `--store {build_dir}`) first")
     graph = coopgraph.open(build_dir=build_dir)
     after = _signature(build_dir)
     if after != before:
         raise UsageError(f"{build_dir} changed while it was being read; will retry")
-    recorded = _recorded_size(build_dir)
-    if recorded is not None and recorded != before[2]:
-        raise UsageError(
-            f"{build_dir}/coopgraph.trig has {before[2]} bytes but void.ttl records {recorded}: incomplete build"
-        )
+    if (build_dir / "coopgraph.trig").is_file():  # a store records no size: it is swapped in whole
+        recorded, size = _recorded_size(build_dir), before[0][2]
+        if recorded is not None and recorded != size:
+            raise UsageError(
+                f"{build_dir}/coopgraph.trig has {size} bytes but void.ttl records {recorded}: incomplete build"
+            )
     library = QueryLibrary(queries_dir)
     list(library)  # every file read now: a snapshot answers with the texts it was loaded with
     store = oxigraph_store(graph, cache=False)  # only to count and dump: queries run in the workers

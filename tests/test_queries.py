@@ -21,7 +21,7 @@ from rdflib import OWL, Literal, URIRef
 from _support import ROOT
 from coopgraph.query import library as queries
 from coopgraph.errors import QueryError, UsageError
-from coopgraph.namespaces import CG
+from coopgraph.namespaces import CG, ORG
 from coopgraph.query.library import QueryLibrary, QueryResult, Row, from_oxigraph, run
 from coopgraph.query.results import to_csv, to_json, to_table, to_tsv, to_xml, write
 
@@ -201,6 +201,19 @@ def test_leaders_of_the_reception(real_graph) -> None:  # noqa: ANN001
         "visiting side", URIRef(ID + "post/samr-deputy-administrator"), URIRef(ID + "rank/vice-minister"),
         URIRef(ID + "org/samr"))
     assert str(guest.date) == "2023-06-05"
+
+
+def test_a_leader_is_shown_only_in_a_post_they_hold(real_graph) -> None:  # noqa: ANN001
+    """A leader with no tenure found has no post: before the organisation's OPTIONAL was nested in
+    the post's, such a row took every post of the graph (Anton Shalaev as Prime Minister of Vietnam)."""
+    rows = list(run(real_graph, "meeting-leaders", library=LIBRARY))
+    assert any(r.post is None for r in rows)  # the case the old text got wrong is in the data
+    for r in rows:
+        if r.post is not None:
+            held = real_graph.sparql(f"ASK {{ ?t <{CG.holder}> <{r.leader}> ; <{CG.tenurePost}> <{r.post}> }}")
+            assert held.askAnswer, (r.leader, r.post)
+            assert (r.post, ORG.postIn, r.organisation) in real_graph.graph or r.organisation is None
+    assert len({(r.meeting, r.leader) for r in rows}) == len(rows)  # one post per leader and meeting
 
 
 def test_commitments_of_the_reception(real_graph) -> None:  # noqa: ANN001

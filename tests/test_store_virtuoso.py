@@ -43,9 +43,6 @@ VIRTUOSO_DIFFERS: dict[str, str] = {
     "scope-extensions": _BOOLEAN,
     "partners": _BOOLEAN,
     "conflicts": _BOOLEAN,
-    "agency-names": ("12 more rows on Virtuoso: label rows whose text is also a cg:Name's, which "
-                     "FILTER(?form = 'name' || NOT EXISTS {...}) removes elsewhere; cause not isolated "
-                     "(the same NOT EXISTS alone agrees)"),
 }
 
 

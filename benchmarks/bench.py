@@ -544,6 +544,7 @@ def report(results: dict, args: argparse.Namespace) -> str:
                          f"{_fmt_s([cli]) if cli else '—'} | {over} | {_fmt_s(nv.get(key))} |")
         lines.append("")
     lines += _targets(results)
+    lines += _targets_14(results)
     return "\n".join(lines) + "\n"
 
 
@@ -606,6 +607,38 @@ def _targets(results: dict) -> list[str]:
                        f"{ident.get('main', {}).get('quads', '?')} quads {'identical' if same else 'NOT identical'}, "
                        f"validation view and report {'identical' if same else 'see JSON'} | "
                        f"{'met' if add < 2 and same else 'not met'} |")
+    return out + [""]
+
+
+def _targets_14(results: dict) -> list[str]:
+    """Issue 14's 1M targets (one engine behind one API), from the same figures as issue 6's."""
+    r1m = results["sizes"].get(1_000_000) or results["sizes"].get("1000000")
+    if not r1m:
+        return []
+    f = r1m["fast"]
+    out = ["## Targets of issue 14 on this machine", "", "| target | measured | met? |", "|---|---|---|"]
+    fast, peak = med(f.get("full build (process)", [])), med(f.get("peak:full build", []))
+    if fast is not None and peak is not None:
+        out.append(f"| 1M: full build within 30 s (goal 15 s) | {fast:.1f} s | {'met' if fast <= 30 else 'not met'} |")
+        out.append(f"| 1M: full build within 2 GiB peak | {peak / 2**30:.2f} GiB | "
+                   f"{'met' if peak <= 2 * 2**30 else 'not met'} |")
+    ent = sorted(((k[6:], statistics.median(v)) for k, v in f.items()
+                  if k.startswith("query ") and "(one entity)" in k and isinstance(v, list)), key=lambda kv: kv[1])
+    if ent:
+        over = [f"{k} {v * 1000:.0f} ms" for k, v in ent if v >= 0.02]
+        out.append(f"| 1M: every one-entity query median under 20 ms | {len(ent) - len(over)}/{len(ent)} under"
+                   f"{'; over: ' + ', '.join(over) if over else ''} | {'met' if not over else 'not met'} |")
+    whole = sorted(((k[6:], statistics.median(v)) for k, v in f.items()
+                    if k.startswith("query ") and "whole graph)" in k and isinstance(v, list)), key=lambda kv: kv[1])
+    if whole:
+        over = [f"{k} {v:.2f} s" for k, v in whole if v >= 1]
+        out.append(f"| 1M: every whole-graph query under 1 s (goal 0.5 s) | {len(whole) - len(over)}/{len(whole)} "
+                   f"under{'; over: ' + ', '.join(over) if over else ''} | {'met' if not over else 'not met'} |")
+    listing = f.get("cli", {}).get("agency-agreements (whole graph)")
+    if listing is not None:
+        rows = f.get("query agency-agreements (whole graph):rows", "?")
+        out.append(f"| 1M: the full agency-agreements listing ({rows} rows) streamed by `coopgraph query` "
+                   f"within 3 s | {listing:.2f} s (whole process, CSV) | {'met' if listing <= 3 else 'not met'} |")
     return out + [""]
 
 

@@ -182,6 +182,7 @@ def test_build_replaced_underneath_is_reloaded_atomically(make_server, tmp_path:
 def test_an_update_of_the_served_store_is_reloaded(served: str, real_build: Path, tmp_path: Path) -> None:
     """``update --store`` swaps the store folder only; a server on the store, or on the build
     folder holding it, answers from the updated store once the watcher sees the new manifest."""
+    from conftest import coopgraph_home
     from coopgraph.build.store import update_store
     from coopgraph.serve.server import ServerConfig, SparqlServer
 
@@ -194,7 +195,8 @@ def test_an_update_of_the_served_store_is_reloaded(served: str, real_build: Path
         before = count(server.url)
         ask = q('ASK { <urn:test:s> <urn:test:p> "one more triple" }')
         assert http(server.url, ask).json()["boolean"] is False
-        update_store(folder / "store", [extra])
+        with coopgraph_home(ROOT):  # the shapes the real build was made with, not the fixture ones
+            update_store(folder / "store", [extra])
         assert wait_until(lambda: status(server)["reloads"] == 1), status(server)
         assert count(server.url) == before + 1
         assert http(server.url, ask).json()["boolean"] is True

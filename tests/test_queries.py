@@ -786,4 +786,4 @@ def test_no_optional_starts_from_a_variable_an_earlier_optional_may_leave_unboun
     # the text as a store runs it: the label convention's OPTIONALs become lookups from keys
     text = queries.bound_query(real_graph, name, library=LIBRARY)
     found = _unbound_starts(text)
-    assert bool(found) == (name in UNBOUND_START_SAFE), (name, found)  # an exemption that no longer applies goes
+    assert bool(found) == (name in UNBOUND_START_SAFE), (name, found)  # a stale exemption fails too

@@ -204,6 +204,26 @@ def test_an_update_of_the_served_store_is_reloaded(served: str, real_build: Path
         assert status(server)["last_reload_error"] is None
 
 
+def test_a_store_between_the_two_renames_of_an_update_is_waited_for(make_server, tmp_path: Path) -> None:  # noqa: ANN001
+    """Without its store a build folder is read from its published files; in the instant an
+    update swaps the store there is none, and the server must wait rather than read those."""
+    from coopgraph.build.outputs import temp_folder
+
+    server = make_server(reload_interval=0)
+    build = server.config.build_dir
+    before = count(server.url)
+    tmp = temp_folder(build / "store", "store")  # what a live update holds beside the store
+    (build / "store").rename(tmp_path / "away")
+    try:
+        assert server.holder.check() is False
+        assert status(server)["last_reload_error"] is None  # nothing was tried
+    finally:
+        (tmp_path / "away").rename(build / "store")
+        shutil.rmtree(tmp)
+    assert server.holder.check() is False  # the same store as before: nothing to reload
+    assert count(server.url) == before
+
+
 def test_half_written_build_is_not_served(make_server) -> None:  # noqa: ANN001
     """A coopgraph.trig cut at a statement boundary still parses: only the recorded size shows it."""
     server = make_server(reload_interval=0)

@@ -148,6 +148,24 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def being_replaced(target: Path) -> bool:
+    """Whether a live run is replacing ``target``: its temp folders are beside it, its process alive.
+
+    Lets a reader tell "no folder here" from "the instant between the two renames of a swap",
+    and wait instead of falling back to something else.
+    """
+    prefix = f".{target.name}{_TMP_TAG}"
+    try:
+        siblings = list(target.parent.iterdir())
+    except OSError:
+        return False
+    for p in siblings:
+        pid = p.name[len(prefix):].split("-", 1)[0] if p.name.startswith(prefix) else ""
+        if pid.isdigit() and _pid_alive(int(pid)):
+            return True
+    return False
+
+
 def remove_stale(target: Path) -> list[Path]:
     """Remove the temp folders of killed runs for ``target`` (marked, and their process gone).
 

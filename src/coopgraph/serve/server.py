@@ -271,6 +271,7 @@ def _signature(folder: Path) -> Signature | None:
     the store's, so an inode, mtime or size changes whichever of the two ran.
     """
     from coopgraph.build.folder import STORE
+    from coopgraph.build.outputs import being_replaced
 
     trig = folder / "coopgraph.trig"
     files = (trig, folder / STORE / "manifest.json") if trig.is_file() else (folder / "manifest.json",)
@@ -279,9 +280,9 @@ def _signature(folder: Path) -> Signature | None:
         try:
             st = f.stat()
         except OSError:
-            if i == 0:
-                return None
-            continue  # a build folder written before builds kept a store
+            if i == 0 or being_replaced(folder / STORE):
+                return None  # nothing yet, or an update between its two renames: wait for it
+            continue  # a build folder made with --reference has no store
         marks.append((st.st_ino, st.st_mtime_ns, st.st_size))
     return tuple(marks)
 

@@ -148,22 +148,28 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _temp_siblings(target: Path) -> list[tuple[Path, int]]:
+    """The temp folders of runs for ``target`` beside it, each with the process id in its name."""
+    prefix = f".{target.name}{_TMP_TAG}"
+    try:
+        siblings = list(target.parent.iterdir())
+    except OSError:
+        return []
+    found = []
+    for p in siblings:
+        pid = p.name[len(prefix):].split("-", 1)[0] if p.name.startswith(prefix) else ""
+        if pid.isdigit():
+            found.append((p, int(pid)))
+    return found
+
+
 def being_replaced(target: Path) -> bool:
     """Whether a live run is replacing ``target``: its temp folders are beside it, its process alive.
 
     Lets a reader tell "no folder here" from "the instant between the two renames of a swap",
     and wait instead of falling back to something else.
     """
-    prefix = f".{target.name}{_TMP_TAG}"
-    try:
-        siblings = list(target.parent.iterdir())
-    except OSError:
-        return False
-    for p in siblings:
-        pid = p.name[len(prefix):].split("-", 1)[0] if p.name.startswith(prefix) else ""
-        if pid.isdigit() and _pid_alive(int(pid)):
-            return True
-    return False
+    return any(_pid_alive(pid) for _, pid in _temp_siblings(target))
 
 
 def remove_stale(target: Path) -> list[Path]:
@@ -173,16 +179,8 @@ def remove_stale(target: Path) -> list[Path]:
     nothing at ``target``: that folder is renamed back instead, so the run is undone, not lost.
     """
     removed: list[Path] = []
-    prefix = f".{target.name}{_TMP_TAG}"
-    try:
-        siblings = list(target.parent.iterdir())
-    except OSError:
-        return removed
-    for p in siblings:
-        if not p.name.startswith(prefix) or p.is_symlink() or not p.is_dir():
-            continue
-        pid = p.name[len(prefix):].split("-", 1)[0]
-        if not pid.isdigit() or int(pid) == os.getpid() or _pid_alive(int(pid)):
+    for p, pid in _temp_siblings(target):
+        if p.is_symlink() or not p.is_dir() or pid == os.getpid() or _pid_alive(pid):
             continue
         if "-old-" in p.name and not target.exists() and not target.is_symlink():
             p.rename(target)  # killed between the two renames of a swap: put the previous one back

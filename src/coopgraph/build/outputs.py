@@ -187,7 +187,9 @@ def remove_stale(target: Path) -> list[Path]:
             continue
         if _marker_kind(p) is None:
             try:
-                p.rmdir()  # a removal killed after its last step but one: an empty folder
+                if [e.name for e in p.iterdir()] == [MARKER] and (p / MARKER).is_file():
+                    (p / MARKER).unlink()  # killed while writing its marker: nothing else was written
+                p.rmdir()  # or a removal killed after its last step but one: an empty folder
                 removed.append(p)
             except OSError:
                 pass  # not empty and not provably ours: left alone

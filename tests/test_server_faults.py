@@ -18,7 +18,6 @@ import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
-
 import pytest
 
 from _server_support import alive, copy_build, http, q

@@ -102,11 +102,9 @@ def child_queries(store: str, bound_queries: str, repeats: int) -> None:
     import pyoxigraph as ox
 
     from coopgraph.build.store import open_store
-    from coopgraph.query.labels import label_functions
-    from coopgraph.query.library import PREFIXES, has_merged_default, run
+    from coopgraph.query.library import oxigraph_query, run
 
     graph = open_store(store)
-    merged = has_merged_default(graph.oxigraph)
     for name, params in json.loads(bound_queries):
         times, engine = [], []
         rows = 0
@@ -119,10 +117,7 @@ def child_queries(store: str, bound_queries: str, repeats: int) -> None:
             times.append(r.seconds)
             rows = len(r)
             t = time.perf_counter()
-            # the store's own default graph (the merge) where it holds one, as the API queries it
-            # (with the label functions the embedded engine fills labels by)
-            out = graph.oxigraph.query(r.query, prefixes=PREFIXES, use_default_graph_as_union=not merged,
-                                       custom_functions=label_functions(r.query, graph.oxigraph, merged))
+            out = oxigraph_query(graph.oxigraph, r.query)  # the engine alone, as the API runs it
             if not isinstance(out, ox.QueryBoolean):  # an ASK answer is one value, not rows
                 for _ in out:
                     pass

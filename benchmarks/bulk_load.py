@@ -39,7 +39,7 @@ def one(data: str, size: int, folder: str) -> dict[str, float]:
     import pyoxigraph as ox
 
     from coopgraph.build import defaultgraph
-    from coopgraph.build.store import parse_quads
+    from coopgraph.build.store import bulk_load, parse_quads
 
     quads = parse_quads([data])
     before, peak = _resident_mib(), [0.0]
@@ -54,9 +54,7 @@ def one(data: str, size: int, folder: str) -> dict[str, float]:
     sampler.start()
     store = ox.Store(folder)
     start = time.perf_counter()
-    it = itertools.chain(quads, defaultgraph.copies(quads))
-    while chunk := list(itertools.islice(it, size)):
-        store.bulk_extend(chunk)
+    bulk_load(store, itertools.chain(quads, defaultgraph.copies(quads)), size)  # the build's own loader
     store.flush()
     wall = time.perf_counter() - start
     done.set()

@@ -328,7 +328,7 @@ def build_store(
         # The asserted quads go to disk before reasoning, so that their Python objects are freed
         # before the reasoner's indexes grow (peak memory at 1M triples).
         main = ox.Store(str(tmp / "main"))
-        _bulk_load(main, itertools.chain(quads, defaultgraph.copies(quads)))  # the merge (build.defaultgraph)
+        bulk_load(main, itertools.chain(quads, defaultgraph.copies(quads)))  # the merge (build.defaultgraph)
         kept = list(quads) if keep else []
         quads.clear()
         t = _timed(seconds, "write asserted", t)
@@ -339,8 +339,8 @@ def build_store(
         t = _timed(seconds, "reason", t)
 
         for name, triples in ((INFERRED, result.inferred), (ONTOLOGY, rules.ontology)):
-            _bulk_load(main, itertools.chain((ox.Quad(*x, name) for x in triples),
-                                             (ox.Quad(*x, defaultgraph.DEFAULT) for x in triples)))
+            bulk_load(main, itertools.chain((ox.Quad(*x, name) for x in triples),
+                                            (ox.Quad(*x, defaultgraph.DEFAULT) for x in triples)))
         presentation.refresh(main, merged=True)  # labels, dates, first IRIs for display: graph/presentation
         closure = ox.Store(str(tmp / "closure"))
         _save_closure(closure, tmp, rules.ontology_closure, result.noise - rules.ontology_closure)
@@ -391,10 +391,10 @@ def build_store(
 BULK_LOAD_QUADS = 250_000
 
 
-def _bulk_load(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
-    """Write ``quads`` to an on-disk ``store`` in calls of at most :data:`BULK_LOAD_QUADS`."""
+def bulk_load(store: ox.Store, quads: Iterable[ox.Quad], size: int | None = None) -> None:
+    """Write ``quads`` to an on-disk ``store`` in calls of at most ``size`` (:data:`BULK_LOAD_QUADS`)."""
     it = iter(quads)
-    while chunk := list(itertools.islice(it, BULK_LOAD_QUADS)):
+    while chunk := list(itertools.islice(it, size or BULK_LOAD_QUADS)):
         store.bulk_extend(chunk)
 
 

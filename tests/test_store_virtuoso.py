@@ -27,8 +27,6 @@ NAMES = QueryLibrary(QUERIES_DIR).names()
 
 _CRASH = "Virtuoso 7.2.5 ends its process on this query (the connection is cut, its log says nothing)"
 _OPTIMIZER = "Virtuoso 7.2.5 answers 500: SQ156 internal optimized compiler error"
-_BOOLEAN = ("Virtuoso 7.2.5 returns a projected boolean expression as the integer 0 or 1, not as xsd:boolean "
-            "false/true; even the constants true and false come back so, so no rewrite of the query helps")
 #: Named queries Virtuoso answers differently, and why (measured on 7.2.5.3229, Debian 12);
 #: docs/triple-stores.md lists the same.
 VIRTUOSO_DIFFERS: dict[str, str] = {
@@ -40,10 +38,6 @@ VIRTUOSO_DIFFERS: dict[str, str] = {
                         "date read as patterns inside those OPTIONALs) makes Oxigraph read them whole: one meeting "
                         "at 1M 3.3 -> 225 ms for the first alone, and not 3 runs in 60 s with all, so it was not landed"),
     "provenance": _OPTIMIZER,
-    "scope-extensions": _BOOLEAN,
-    "partners": _BOOLEAN + ("; and sameSide, BIND(IF(?via = \"meeting\", EXISTS {...}, ?notMeeting)), is unbound "
-                            "in 92 of the 204 rows where it is true or false embedded"),
-    "conflicts": _BOOLEAN,
 }
 
 

@@ -26,7 +26,6 @@ from coopgraph.serve.remote import DEFAULT, MERGED_GRAPH, graphs_of, push, remot
 NAMES = QueryLibrary(QUERIES_DIR).names()
 
 _CRASH = "Virtuoso 7.2.5 ends its process on this query (the connection is cut, its log says nothing)"
-_OPTIMIZER = "Virtuoso 7.2.5 answers 500: SQ156 internal optimized compiler error"
 #: Named queries Virtuoso answers differently, and why (measured on 7.2.5.3229, Debian 12);
 #: docs/triple-stores.md lists the same.
 VIRTUOSO_DIFFERS: dict[str, str] = {
@@ -37,7 +36,6 @@ VIRTUOSO_DIFFERS: dict[str, str] = {
                         "?date is not seen in an OPTIONAL that holds OPTIONALs; a rewrite that agrees (the meeting and its "
                         "date read as patterns inside those OPTIONALs) makes Oxigraph read them whole: one meeting "
                         "at 1M 3.3 -> 225 ms for the first alone, and not 3 runs in 60 s with all, so it was not landed"),
-    "provenance": _OPTIMIZER,
 }
 
 

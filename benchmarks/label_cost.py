@@ -36,7 +36,12 @@ _SORT_KEY = re.compile(r'BIND\(CONCAT\(\?\w+, " "\) AS \?_cg_sort_\w+\)\n')
 
 
 def parts(text: str) -> dict[str, str]:
-    """The expanded ``text`` (``bound_query(..., functions=True)``) cut into its cumulative parts."""
+    """The expanded ``text`` (``bound_query(..., functions=True)``) cut into its cumulative parts.
+
+    Raises ValueError for a text the label service left alone (no ``?xLabel`` column).
+    """
+    if "{ SELECT" not in text or not _FUNCTION_BIND.search(text):
+        raise ValueError("the label service filled no ?xLabel column in this query: nothing to cut")
     start = text.index("{ SELECT")
     first_bind = text.index("\nBIND(", start)
     sub_end = text.rindex("}", start, first_bind)
@@ -64,7 +69,11 @@ def main(argv: list[str] | None = None) -> int:
 
     graph = coopgraph.open(args.store)
     store = oxigraph_store(graph)
-    texts = parts(bound_query(graph, args.query, functions=True))
+    try:
+        texts = parts(bound_query(graph, args.query, functions=True))
+    except ValueError as e:
+        print(f"{args.query}: {e}", file=sys.stderr)
+        return 2
     times: dict[str, list[float]] = {name: [] for name in texts}
     rows: dict[str, int] = {}
     for _ in range(args.repeats):

@@ -28,11 +28,13 @@ import re
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-_FUNCTION_BIND = re.compile(r"BIND\((<urn:x-coopgraph:label:[^>]+>)\((\?\w+)\) AS (\?\w+)\)")
+from coopgraph.query.labels import FUNCTION_PREFIX
+
+_FUNCTION_BIND = re.compile(rf"BIND\((<{re.escape(FUNCTION_PREFIX)}[^>]+>)\((\?\w+)\) AS (\?\w+)\)")
 _SORT_KEY = re.compile(r'BIND\(CONCAT\(\?\w+, " "\) AS \?_cg_sort_\w+\)\n')
+#: The part beside the others, not one more step of them: no "added" figure, not the next base.
+_ASIDE = "with labels, STR for the function"
 
 
 def parts(text: str) -> dict[str, str]:
@@ -46,12 +48,12 @@ def parts(text: str) -> dict[str, str]:
     first_bind = text.index("\nBIND(", start)
     sub_end = text.rindex("}", start, first_bind)
     question = text[start + 1:sub_end].strip()
-    head, order = text.rsplit("ORDER BY", 1) if "ORDER BY" in text else (text, "")
+    head = text.rsplit("ORDER BY", 1)[0]
     labels = _SORT_KEY.sub("", head)
     return {
         "the question": question,
         "with labels": labels,
-        "with labels, STR for the function": _FUNCTION_BIND.sub(r"BIND(STR(\2) AS \3)", labels),
+        _ASIDE: _FUNCTION_BIND.sub(r"BIND(STR(\2) AS \3)", labels),
         "with labels and sort keys": head,
         "the whole text": text,
     }
@@ -90,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     before = None
     for name, values in times.items():
         m = statistics.median(values)
-        added = "" if before is None or name.endswith("STR for the function") else f"{m - before:+.2f} s"
+        added = "" if before is None or name == _ASIDE else f"{m - before:+.2f} s"
         print(f"| {name} | {m:.2f} s | {added} |")
-        if not name.endswith("STR for the function"):
+        if name != _ASIDE:
             before = m
     return 0
 

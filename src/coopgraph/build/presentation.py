@@ -90,7 +90,20 @@ def _objects(store: ox.Store, s: Subject | None, p: ox.NamedNode) -> Iterator[tu
             if q.graph_name != GRAPH:
                 yield q.subject, q.object
         return
-    for row in store.query(f"SELECT ?s ?o WHERE {{ ?s <{p.value}> ?o }}", use_default_graph_as_union=True):
+    yield from _rows(store, f"SELECT ?s ?o WHERE {{ ?s <{p.value}> ?o }}")
+
+
+def _rows(store: ox.Store, select: str) -> Iterator[tuple[Subject, Any]]:
+    """The two columns of ``select`` over every triple of the data, each triple once if it can be.
+
+    A store holding the merge as its default graph (:mod:`coopgraph.build.defaultgraph`) is
+    read there: each triple once, where Oxigraph's union of all graphs gives it once per graph
+    stating it and once more for the merge (the 1M build: twice the rows, for the same tables).
+    No source property is a presentation property, so the merge's copies of the presentation
+    graph never match.
+    """
+    union = not defaultgraph.has_merge(store)
+    for row in store.query(select, use_default_graph_as_union=union):
         yield row[0], row[1]
 
 
@@ -103,9 +116,7 @@ def _timed_objects(store: ox.Store, s: Subject | None) -> Iterator[tuple[Subject
                     yield s, d
         return
     path = "|".join(f"<{k.value}>" for k in _INSTANT)
-    for row in store.query(f"SELECT ?s ?d WHERE {{ ?s <{_HAS_TIME.value}> ?i . ?i {path} ?d }}",
-                           use_default_graph_as_union=True):
-        yield row[0], row[1]
+    yield from _rows(store, f"SELECT ?s ?d WHERE {{ ?s <{_HAS_TIME.value}> ?i . ?i {path} ?d }}")
 
 
 def _language_table(store: ox.Store, source: ox.NamedNode, shown: ox.NamedNode,

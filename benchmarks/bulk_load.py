@@ -1,7 +1,7 @@
 """How large one call of pyoxigraph's on-disk bulk loader should be: time and memory by call size.
 
 The store build writes the asserted quads and their default-graph copies with
-``Store.bulk_extend`` in calls of at most ``coopgraph.build.store.BULK_LOAD_QUADS``. This script
+``coopgraph.build.store.bulk_load``, in calls of at most ``BULK_LOAD_QUADS`` quads (and as many copies). This script
 writes the same quads (those of an N-Quads file and their copies) into a fresh on-disk store in
 calls of each given size, each size in its own process, the sizes in turn (A B A B ...), and
 prints each one's median wall time and the median of the extra memory the calls took (the peak
@@ -14,7 +14,6 @@ Results go in benchmarks/RESULTS-build.md.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import shutil
 import statistics
@@ -38,7 +37,6 @@ def one(data: str, size: int, folder: str) -> dict[str, float]:
     """Load ``data`` and its default-graph copies into a new store at ``folder`` in calls of ``size``."""
     import pyoxigraph as ox
 
-    from coopgraph.build import defaultgraph
     from coopgraph.build.store import bulk_load, parse_quads
 
     quads = parse_quads([data])
@@ -54,7 +52,7 @@ def one(data: str, size: int, folder: str) -> dict[str, float]:
     sampler.start()
     store = ox.Store(folder)
     start = time.perf_counter()
-    bulk_load(store, itertools.chain(quads, defaultgraph.copies(quads)), size)  # the build's own loader
+    bulk_load(store, quads, size)  # the build's own loader: the quads and their copies in the merge
     store.flush()
     wall = time.perf_counter() - start
     done.set()

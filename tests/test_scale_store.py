@@ -208,3 +208,24 @@ def test_a_failure_in_the_validation_process_is_reported_and_writes_nothing(
     with coopgraph_home(home), pytest.raises(fb.CoopgraphError, match="validation failed in its process: UnsupportedShape.*shacl#closed"):
         fb.build_store([a], tmp_path / "out" / "store")
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_blank_nodes_are_the_same_nodes_in_the_merge(tmp_path: Path) -> None:
+    """The build hands the merge's copies to the loader as N-Triples text, and the loader renames
+    a text's blank nodes; a blank node, asserted or inferred (here by a sub-property), must be the
+    very node of its graph in the merge, and the merge must hold nothing no graph states."""
+    data = tmp_path / "blank.trig"
+    data.write_text("""
+        @prefix cg: <https://w3id.org/coopgraph/def#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <https://w3id.org/coopgraph/graph/evidence/t/p1> {
+          <https://w3id.org/coopgraph/id/meeting/m> cg:hostSide [ rdfs:label "the hosts"@en ] .
+        }
+    """, encoding="utf-8")
+    result = fb.build_store([data], tmp_path / "store", allow_invalid=True, progress=False)
+    quads = list(fb.store_quads(result.store_dir))
+    merge = {(q.subject, q.predicate, q.object) for q in quads if isinstance(q.graph_name, ox.DefaultGraph)}
+    stated = {(q.subject, q.predicate, q.object) for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)}
+    assert merge == stated
+    side = {t[2] for t in stated if t[1].value.endswith("#hasSide")}
+    assert len(side) == 1 and isinstance(next(iter(side)), ox.BlankNode)  # inferred, and about the node

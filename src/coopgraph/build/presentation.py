@@ -246,6 +246,9 @@ def refresh(store: ox.Store, touched: Iterable[Any] | None = None, *, merged: bo
     gone, added = old - new, new - old
     for q in gone:
         store.remove(q)
+    if merged and not old:  # a new graph, and the merge: the bulk loader, with its copies as text
+        defaultgraph.bulk_write(store, quads=list(added))
+        return len(added)
     if added:
         store.bulk_extend(added) if not old else store.extend(added)
     if merged:

@@ -328,7 +328,7 @@ def build_store(
         # The asserted quads go to disk before reasoning, so that their Python objects are freed
         # before the reasoner's indexes grow (peak memory at 1M triples).
         main = ox.Store(str(tmp / "main"))
-        bulk_load(main, itertools.chain(quads, defaultgraph.copies(quads)))  # the merge (build.defaultgraph)
+        bulk_load(main, quads)  # and their copies in the merge (build.defaultgraph)
         kept = list(quads) if keep else []
         quads.clear()
         t = _timed(seconds, "write asserted", t)
@@ -339,8 +339,7 @@ def build_store(
         t = _timed(seconds, "reason", t)
 
         for name, triples in ((INFERRED, result.inferred), (ONTOLOGY, rules.ontology)):
-            bulk_load(main, itertools.chain((ox.Quad(*x, name) for x in triples),
-                                            (ox.Quad(*x, defaultgraph.DEFAULT) for x in triples)))
+            bulk_load(main, triples, graph=name)
         presentation.refresh(main, merged=True)  # labels, dates, first IRIs for display: graph/presentation
         closure = ox.Store(str(tmp / "closure"))
         _save_closure(closure, tmp, rules.ontology_closure, result.noise - rules.ontology_closure)
@@ -391,11 +390,18 @@ def build_store(
 BULK_LOAD_QUADS = 250_000
 
 
-def bulk_load(store: ox.Store, quads: Iterable[ox.Quad], size: int | None = None) -> None:
-    """Write ``quads`` to an on-disk ``store`` in calls of at most ``size`` (:data:`BULK_LOAD_QUADS`)."""
-    it = iter(quads)
+def bulk_load(store: ox.Store, items: Iterable[Any], size: int | None = None, graph: ox.NamedNode | None = None) -> None:
+    """Write quads (or, with ``graph``, triples into that graph) and their copies in the merge.
+
+    To an on-disk ``store``, in calls of at most ``size`` (:data:`BULK_LOAD_QUADS`) each
+    (:func:`coopgraph.build.defaultgraph.bulk_write`).
+    """
+    it = iter(items)
     while chunk := list(itertools.islice(it, size or BULK_LOAD_QUADS)):
-        store.bulk_extend(chunk)
+        if graph is None:
+            defaultgraph.bulk_write(store, quads=chunk)
+        else:
+            defaultgraph.bulk_write(store, triples=chunk, graph=graph)
 
 
 def _refuse_invalid(report: ValidationReport, allow_invalid: bool, before: int = 0) -> None:

@@ -121,22 +121,32 @@ def _timed_objects(store: ox.Store, s: Subject | None) -> Iterator[tuple[Subject
 
 def _language_table(store: ox.Store, source: ox.NamedNode, shown: ox.NamedNode,
                     subjects: Iterable[Subject | None]) -> Iterator[ox.Quad]:
-    best: dict[tuple[Subject, str], str] = {}
+    # subject -> language key -> the first text: one hash of the subject (a pyoxigraph term,
+    # hashed anew each time) per row, the keys being plain strings
+    best: dict[Subject, dict[str, str]] = {}
     for one in subjects:
         for s, o in _objects(store, one, source):
             if not isinstance(o, ox.Literal):
                 continue
-            tag, text = o.language.lower() if o.language else "", o.value
-            keys = [""]  # "en-gb" counts for "en-gb", "en" and the any-language value ""
-            if tag:
-                parts = tag.split("-")
-                keys += ["-".join(parts[: i + 1]) for i in range(len(parts))]
-            for key in keys:
-                old = best.get((s, key))
+            text, tag = o.value, o.language
+            mine = best.get(s)
+            if mine is None:
+                mine = best[s] = {}
+            for key in _language_keys(tag.lower()) if tag else ("",):
+                old = mine.get(key)
                 if old is None or text < old:
-                    best[(s, key)] = text
-    for (s, tag), text in best.items():
-        yield ox.Quad(s, shown, ox.Literal(text, language=tag) if tag else ox.Literal(text), GRAPH)
+                    mine[key] = text
+    for s, mine in best.items():
+        for tag, text in mine.items():
+            yield ox.Quad(s, shown, ox.Literal(text, language=tag) if tag else ox.Literal(text), GRAPH)
+
+
+def _language_keys(tag: str) -> tuple[str, ...]:
+    """The keys a label tagged ``tag`` counts for: "en-gb" for "", "en" and "en-gb"."""
+    if "-" not in tag:
+        return ("", tag)
+    parts = tag.split("-")
+    return ("", *("-".join(parts[: i + 1]) for i in range(len(parts))))
 
 
 def _own_dates(store: ox.Store, subjects: Iterable[Subject | None]) -> dict[Subject, set[Any]]:

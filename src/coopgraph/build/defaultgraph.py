@@ -36,10 +36,11 @@ def bulk_write(store: ox.Store, quads: Sequence[ox.Quad] = (), triples: Sequence
     """Bulk-load ``quads`` as they are, or ``triples`` into ``graph``, and either's copies in the merge.
 
     The copies go to the loader as N-Triples text that pyoxigraph writes and parses in Rust: a
-    Python ``Quad`` for each copy cost more than the loader's writing (the 1M build; 500,000
-    triples: 2.8 s to make the quads against 0.3 s for the text). The loader renames the blank
-    nodes of a text, so a text naming one (``_:`` anywhere in it, a literal's words included)
-    goes as quads instead: the copy must be the same node.
+    Python ``Quad`` for each copy cost more than the loader's writing (500,000 copies: 2.8 s to
+    make the quads and 2.6 s to load them, against 1.1 s for the text and 3.2 s to load it;
+    benchmarks/RESULTS-build.md). The loader renames the blank nodes of a text, so a text naming
+    one (``_:`` anywhere in it, a literal's words included) goes as quads instead: the copy must
+    be the same node.
     """
     if graph is not None:
         text = ntriples(triples)

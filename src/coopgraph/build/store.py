@@ -390,7 +390,8 @@ def build_store(
 BULK_LOAD_QUADS = 250_000
 
 
-def bulk_load(store: ox.Store, items: Iterable[Any], size: int | None = None, graph: ox.NamedNode | None = None) -> None:
+def bulk_load(store: ox.Store, items: Iterable[ox.Quad] | Iterable[Triple], size: int | None = None,
+              graph: ox.NamedNode | None = None) -> None:
     """Write quads (or, with ``graph``, triples into that graph) and their copies in the merge.
 
     To an on-disk ``store``, in calls of at most ``size`` (:data:`BULK_LOAD_QUADS`) each

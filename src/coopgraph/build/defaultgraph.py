@@ -42,19 +42,18 @@ def bulk_write(store: ox.Store, quads: Sequence[ox.Quad] = (), triples: Sequence
     one (``_:`` anywhere in it, a literal's words included) goes as quads instead: the copy must
     be the same node.
     """
-    if graph is not None:
-        text = ntriples(triples)
-        if b"_:" not in text:
-            store.bulk_load(input=text, format=_NT, to_graph=graph)
-            store.bulk_load(input=text, format=_NT)
-            return
-        quads = [ox.Quad(*t, graph) for t in triples]
-    store.bulk_extend(quads)
-    text = ox.serialize((q.triple for q in quads), format=_NT)
+    text = ntriples(triples) if graph is not None else ox.serialize((q.triple for q in quads), format=_NT)
     if b"_:" in text:
+        if graph is not None:
+            quads = [ox.Quad(*t, graph) for t in triples]
+        store.bulk_extend(quads)
         store.bulk_extend(copies(quads))
+        return
+    if graph is not None:
+        store.bulk_load(input=text, format=_NT, to_graph=graph)
     else:
-        store.bulk_load(input=text, format=_NT)
+        store.bulk_extend(quads)
+    store.bulk_load(input=text, format=_NT)
 
 
 def stated(store: ox.Store, s: ox.NamedNode | ox.BlankNode, p: ox.NamedNode, o: object) -> bool:

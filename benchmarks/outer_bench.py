@@ -10,7 +10,7 @@ process, ``--repeats`` rounds:
 
 - shipped: the engine runs the sub-select, and :mod:`coopgraph.query.outer` fills the labels,
   sorts, removes duplicates and pages, with the garbage collector paused while rows are made;
-- collector running: the same, with :func:`coopgraph.query.outer.collector_paused` a no-op;
+- collector running: the same, with :func:`coopgraph.collector.paused` a no-op;
 - engine: the whole expanded text on Oxigraph (label functions and ORDER BY in the engine), as
   before the module, with the collector paused as shipped.
 
@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 
 import coopgraph
-from coopgraph.query import library, outer
+from coopgraph import collector
+from coopgraph.query import library
 
 #: The whole-graph SELECTs of the benchmark (partner-network is a CONSTRUCT: no label service).
 WHOLE_GRAPH = ("agency-agreements", "partners", "timeline", "country-topics", "sources", "find")
@@ -43,7 +44,7 @@ def main() -> None:
     ap.add_argument("--out", help="write the Markdown table here too")
     args = ap.parse_args()
     graph = coopgraph.open(args.store)
-    real_read, real_pause = library.read_outer, outer.collector_paused
+    real_read, real_pause = library.read_outer, collector.paused
     modes = {
         "shipped": (real_read, real_pause),
         "collector running": (real_read, contextlib.nullcontext),
@@ -57,12 +58,11 @@ def main() -> None:
         rows: dict[str, list[tuple]] = {}
         for _ in range(args.repeats):
             for mode, (read, pause) in modes.items():
-                library.read_outer, outer.collector_paused = read, pause
-                library.collector_paused = pause  # the name from-result conversion uses
+                library.read_outer, collector.paused = read, pause
                 start = time.perf_counter()
                 rows[mode] = [tuple(r) for r in library.run(graph, name).rows]
                 times[mode].append(time.perf_counter() - start)
-        library.read_outer, outer.collector_paused, library.collector_paused = real_read, real_pause, real_pause
+        library.read_outer, collector.paused = real_read, real_pause
         base = sorted(map(repr, rows["engine"]))
         assert all(sorted(map(repr, r)) == base for r in rows.values()), f"{name}: the rows differ"
         med = {m: statistics.median(t) for m, t in times.items()}

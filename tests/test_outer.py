@@ -125,16 +125,11 @@ def test_outer_queries_of_other_shapes_stay_on_the_engine(text: str) -> None:
     assert outer.read(written) is None
 
 
-def test_the_collector_is_on_again_after_a_run_and_after_a_failure(real_graph) -> None:  # noqa: ANN001
+def test_the_collector_is_on_again_after_a_run_and_a_stream(real_graph) -> None:  # noqa: ANN001
     assert gc.isenabled()
     run(real_graph, "agency-agreements", library=LIBRARY)
     assert gc.isenabled()
     streamed = run(real_graph, "timeline", library=LIBRARY, stream=True)
-    next(iter(streamed.stream()))
+    next(iter(streamed.stream()))  # a reader that stops after one row
     del streamed
-    gc.collect()
-    assert gc.isenabled()
-    with pytest.raises(ZeroDivisionError), outer.collector_paused():
-        assert not gc.isenabled()
-        raise ZeroDivisionError
     assert gc.isenabled()

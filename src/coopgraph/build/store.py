@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
-from coopgraph import __version__
+from coopgraph import __version__, collector
 from coopgraph.build import defaultgraph, presentation
 from coopgraph.build.outputs import claim, remove_stale, replace_folder, temp_folder
 from coopgraph.errors import CoopgraphError, InvalidData, UsageError
@@ -225,6 +225,7 @@ def _validate_into(folder: Path, quads: list[ox.Quad], ontology_graph: object,
     return report
 
 
+@collector.paused()  # millions of tuples that stay alive: coopgraph.collector
 def _validation_worker(files: list[str], folder: str, shapes_done: Any, curation: bool = True,
                        locate: bool = False) -> None:
     """The second process of a large build: validate, write ``validation`` and its report."""
@@ -278,6 +279,7 @@ class _Validation:
             self.proc.join()
 
 
+@collector.paused()  # millions of tuples that stay alive: coopgraph.collector
 def build_store(
     data_paths: Iterable[str | Path] | None,
     store_dir: str | Path,

@@ -25,10 +25,11 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from coopgraph import collector
 from coopgraph.errors import QueryError, QueryTimeout, ResultTooLarge, UsageError
 from coopgraph.query.labels import languages as label_languages
 from coopgraph.query.labels import label_functions, with_labels
-from coopgraph.query.outer import Solutions, collector_paused
+from coopgraph.query.outer import Solutions
 from coopgraph.query.outer import read as read_outer
 from coopgraph.query.outer import run as finish_outer
 from coopgraph.query.notebook import python_value
@@ -831,7 +832,7 @@ def from_oxigraph_result(out: Any, max_rows: int | None = None, deadline: float 
                                                                            deadline))
         if stream:
             return QueryResult("SELECT", vars=names, pending=_collector_paused(rows))
-        with collector_paused():
+        with collector.paused():
             return QueryResult("SELECT", vars=names, rows=list(rows))
     # QueryTriples, or triples parsed from a remote CONSTRUCT/DESCRIBE response. A result is one
     # graph, so it needs no context-aware store: SimpleMemory adds a triple in half the time of
@@ -843,9 +844,9 @@ def from_oxigraph_result(out: Any, max_rows: int | None = None, deadline: float 
 
 
 def _collector_paused(rows: Iterator[Row]) -> Iterator[Row]:
-    """``rows`` made with the garbage collector paused (:func:`collector_paused`), until the last
-    is read or the reader stops."""
-    with collector_paused():
+    """``rows`` made with the garbage collector paused (:mod:`coopgraph.collector`), until the
+    last is read or the reader stops."""
+    with collector.paused():
         yield from rows
 
 

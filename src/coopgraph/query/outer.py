@@ -20,10 +20,8 @@ compare in its own way) returns None, and the caller runs the whole text on the 
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import islice
@@ -31,6 +29,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from coopgraph import collector
 from coopgraph.query.labels import FUNCTION_PREFIX, label_functions
 from coopgraph.query.offline import blank_comments, tokens
 
@@ -78,25 +77,6 @@ class Solutions:
 
     def __iter__(self) -> Iterator[list[Any]]:
         return self._rows
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a result's rows are made.
-
-    A large result is many small lists and terms, none of them in a cycle; every 700 of them
-    the collector walks the young ones, and again and again the old ones, all still alive: for
-    the 67,936 rows of agency-agreements at 1M triples 5.39 s with it running, 3.67 s paused
-    (benchmarks/RESULTS-labels.md).
-    Nested and threaded uses are safe: only the one that paused it turns it back on.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def read(text: str) -> Outer | None:
@@ -214,7 +194,7 @@ def _expr(toks: Sequence[Token], j: int) -> tuple[Expr | None, int]:
 
 def run(outer: Outer, store: ox.Store, merged: bool, query: Callable[[str], Any]) -> Solutions | None:
     """Run the sub-select with ``query`` and finish it here; None when a sort key is unorderable."""
-    with collector_paused():
+    with collector.paused():  # a million small objects for a large result: coopgraph.collector
         return _run(outer, store, merged, query)
 
 

@@ -4,9 +4,9 @@ A build holds millions of tuples of terms in sets, and a large query result is a
 lists and terms; none of them is in a cycle, and all stay alive until the step ends. Yet every
 700 new objects the collector walks the young ones, and again and again the older ones, which
 costs time and frees nothing. Paused, with the same peak memory (/usr/bin/time's maximum
-resident size): the 1M build 61.1 and 63.6 s against 51.0 and 53.5 s wall, 82 and 86 s against
-55 and 58 s of CPU, two alternating pairs (benchmarks/RESULTS-build.md); the 67,936 rows of
-agency-agreements at 1M 5.39 against 3.67 s (benchmarks/RESULTS-labels.md).
+resident size): the 1M build a median of 63.7 against 56.4 s wall over four alternating pairs
+(benchmarks/RESULTS-build.md); the 67,936 rows of agency-agreements at 1M 5.39 against 3.67 s
+(benchmarks/RESULTS-labels.md).
 
 :func:`paused` is a context manager and a decorator. Nested and threaded uses are safe: only
 the one that paused the collector turns it back on, and an explicit ``gc.collect()`` (which a

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from typing import Any
@@ -79,8 +80,10 @@ class Solutions:
         return self._rows
 
 
+@lru_cache(maxsize=256)  # a text asked again (the server, a notebook) is not read twice
 def read(text: str) -> Outer | None:
-    """The outer query of a ``with_labels(..., functions=True)`` text, else None."""
+    """The outer query of a ``with_labels(..., functions=True)`` text, else None (not to be
+    changed: the same object is given for the same text)."""
     if FUNCTION_PREFIX not in text:
         return None
     clean = blank_comments(text)

@@ -96,7 +96,9 @@ def child_queries(store: str, bound_queries: str, repeats: int) -> None:
     """Named queries on the built store, in one process: the queries' own time.
 
     Each run is timed twice, alternately: through the Python API (rows as rdflib terms, what the
-    CLI and the server use) and the same bound text in the engine alone, rows iterated but not
+    CLI and the server use; in a forked child, as the query runs with a timeout) and the same
+    bound text as the API runs it, in this process (the engine, and the label service's outer
+    query where :mod:`coopgraph.query.outer` finishes it in Python), rows iterated but not
     converted, which shows how much of a large result's time is the conversion.
     """
     import pyoxigraph as ox

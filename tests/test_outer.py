@@ -125,11 +125,13 @@ def test_outer_queries_of_other_shapes_stay_on_the_engine(text: str) -> None:
     assert outer.read(written) is None
 
 
-def test_the_collector_is_on_again_after_a_run_and_a_stream(real_graph) -> None:  # noqa: ANN001
+def test_the_collector_is_on_after_a_run_and_during_a_stream(real_graph) -> None:  # noqa: ANN001
     assert gc.isenabled()
     run(real_graph, "agency-agreements", library=LIBRARY)
     assert gc.isenabled()
     streamed = run(real_graph, "timeline", library=LIBRARY, stream=True)
-    next(iter(streamed.stream()))  # a reader that stops after one row
-    del streamed
+    rows = streamed.stream()
+    next(rows)
+    assert gc.isenabled()  # not paused while the caller's own loop runs
+    del rows, streamed
     assert gc.isenabled()

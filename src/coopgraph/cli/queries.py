@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rdflib import URIRef
 
+from coopgraph import collector
 from coopgraph.cli.main import add_command, diag, open_from_args
 from coopgraph.errors import UsageError
 from coopgraph.query.labels import languages as label_languages
@@ -88,6 +89,9 @@ def _local_resolver(args: argparse.Namespace, query: NamedQuery, params: dict[st
     return lambda text: canonical(graph, graph.resolve(text))
 
 
+# one command, then the process ends: its streamed rows are made and written with the collector
+# paused (coopgraph.collector), which a library streaming into a caller's loop must not do
+@collector.paused()
 def _cmd_query(args: argparse.Namespace) -> int:
     if sum(x is not None for x in (args.name, args.file, args.sparql)) != 1:
         raise UsageError("give a query NAME, --file FILE or --sparql TEXT (exactly one)")

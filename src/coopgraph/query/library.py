@@ -831,7 +831,7 @@ def from_oxigraph_result(out: Any, max_rows: int | None = None, deadline: float 
         rows = (Row([convert(x) for x in sol], names) for sol in _bounded(_failing_as_query_errors(out), max_rows,
                                                                            deadline))
         if stream:
-            return QueryResult("SELECT", vars=names, pending=_collector_paused(rows))
+            return QueryResult("SELECT", vars=names, pending=rows)
         with collector.paused():
             return QueryResult("SELECT", vars=names, rows=list(rows))
     # QueryTriples, or triples parsed from a remote CONSTRUCT/DESCRIBE response. A result is one
@@ -841,13 +841,6 @@ def from_oxigraph_result(out: Any, max_rows: int | None = None, deadline: float 
     for t in _bounded(iter(out), max_rows, deadline):
         g.add((convert(t.subject), convert(t.predicate), convert(t.object)))
     return QueryResult("CONSTRUCT", graph=g)
-
-
-def _collector_paused(rows: Iterator[Row]) -> Iterator[Row]:
-    """``rows`` made with the garbage collector paused (:mod:`coopgraph.collector`), until the
-    last is read or the reader stops."""
-    with collector.paused():
-        yield from rows
 
 
 def from_rdflib_result(out: Any) -> QueryResult:

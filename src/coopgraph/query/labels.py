@@ -87,8 +87,9 @@ def _names(toks: Iterable[tuple[str, str, int]]) -> set[str]:
     return {v[1:] for k, v, _ in toks if k == "var"}
 
 
-def _match(toks: Sequence[tuple[str, str, int]], i: int, open_: str, close: str) -> int:
-    """Index of the token closing the bracket opened at ``toks[i]``."""
+def closing(toks: Sequence[tuple[str, str, int]], i: int, open_: str, close: str) -> int:
+    """Index of the token closing the bracket opened at ``toks[i]`` (tokens of
+    :func:`coopgraph.query.offline.tokens`); also what :mod:`coopgraph.query.outer` reads with."""
     depth = 0
     for j in range(i, len(toks)):
         if toks[j][0] == "punct":
@@ -124,7 +125,7 @@ def with_labels(text: str, langs: Sequence[str] = DEFAULT_LANGUAGES, *, function
         if kind == "var":
             items.append(_Item(value, value[1:], False))
         elif value == "(":
-            j = _match(toks, i, "(", ")")
+            j = closing(toks, i, "(", ")")
             items.append(_Item(clean[offset:toks[j][2] + 1], toks[j - 1][1][1:], True))
             i = j
         elif value == "*":
@@ -134,7 +135,7 @@ def with_labels(text: str, langs: Sequence[str] = DEFAULT_LANGUAGES, *, function
         i += 1  # WHERE
     if i >= len(toks) or toks[i][1] != "{":
         return text  # not a query this service understands; the engine will say what is wrong
-    close = _match(toks, i, "{", "}")
+    close = closing(toks, i, "{", "}")
     body, tail = toks[i:close + 1], toks[close + 1:]
     # the solution modifiers: GROUP BY and HAVING stay with the question, ORDER BY, LIMIT and
     # OFFSET move out (they must come after the labels), a trailing VALUES stays inside

@@ -23,15 +23,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
 import pyoxigraph as ox
 
 from coopgraph import collector
-from coopgraph.query.labels import FUNCTION_PREFIX, label_functions
+from coopgraph.errors import QueryError
+from coopgraph.query.labels import FUNCTION_PREFIX, closing, label_functions
 from coopgraph.query.offline import blank_comments, tokens
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -90,22 +91,8 @@ def read(text: str) -> Outer | None:
     toks = [t for t in tokens(clean) if t[0] != "comment"]
     try:
         return _read(text, toks)
-    except (IndexError, ValueError):
+    except (IndexError, ValueError, QueryError):  # not our shape (or not balanced): the engine says
         return None
-
-
-def _close(toks: Sequence[Token], i: int) -> int:
-    """The index of the bracket that closes ``toks[i]``."""
-    pairs = {"{": "}", "(": ")"}
-    opening, depth = toks[i][1], 0
-    for j in range(i, len(toks)):
-        if toks[j][1] == opening and toks[j][0] == "punct":
-            depth += 1
-        elif toks[j][1] == pairs[opening] and toks[j][0] == "punct":
-            depth -= 1
-            if depth == 0:
-                return j
-    raise ValueError("unbalanced")
 
 
 def _read(text: str, toks: Sequence[Token]) -> Outer | None:
@@ -121,15 +108,15 @@ def _read(text: str, toks: Sequence[Token]) -> Outer | None:
         i += 1
     if not projected or toks[i][1].upper() != "WHERE" or toks[i + 1][1] != "{" or toks[i + 2][1] != "{":
         return None  # an expression in the projection (computed after the labels), or not our shape
-    where_end = _close(toks, i + 1)
-    sub_end = _close(toks, i + 2)
+    where_end = closing(toks, i + 1, "{", "}")
+    sub_end = closing(toks, i + 2, "{", "}")
     sub = text[toks[i + 2][2] + 1:toks[sub_end][2]]
     labels, suffixed = [], []
     j = sub_end + 1
     while j < where_end:
         if toks[j][1].upper() != "BIND" or toks[j + 1][1] != "(":
             return None
-        end = _close(toks, j + 1)
+        end = closing(toks, j + 1, "(", ")")
         part = [t[1] for t in toks[j + 2:end]]
         if len(part) == 6 and part[0].startswith("<" + FUNCTION_PREFIX) and part[1] == "(" and part[3] == ")" \
                 and part[4].upper() == "AS" and part[2].startswith("?"):
@@ -148,7 +135,7 @@ def _read(text: str, toks: Sequence[Token]) -> Outer | None:
         while j < len(toks) and toks[j][1].upper() not in ("LIMIT", "OFFSET"):
             desc = toks[j][1].upper() == "DESC"
             if toks[j][0] == "word" and toks[j][1].upper() in ("ASC", "DESC"):
-                end = _close(toks, j + 1)
+                end = closing(toks, j + 1, "(", ")")
                 expr, k = _expr(toks, j + 2)
                 if k != end:
                     return None
@@ -178,7 +165,7 @@ def _expr(toks: Sequence[Token], j: int) -> tuple[Expr | None, int]:
     if kind == "string" and re.fullmatch(r'"[^"\\]*"', value):
         return ("const", value[1:-1]), j + 1
     if kind == "word" and value.upper() in ("STR", "COALESCE") and toks[j + 1][1] == "(":
-        end = _close(toks, j + 1)
+        end = closing(toks, j + 1, "(", ")")
         args, k = [], j + 2
         while k < end:
             arg, k = _expr(toks, k)
